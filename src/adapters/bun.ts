@@ -1,0 +1,29 @@
+import { createGateway } from '../gateway.ts';
+import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+
+/** Bun entry point: `npm run start:bun -- -config config.yaml`, and the compiled `bin/gateway`. */
+async function main(): Promise<void> {
+  const { config, source } = await loadConfig(Bun.argv.slice(2), process.env, (path) => Bun.file(path).text());
+  const gateway = createGateway(config);
+  const { hostname, port } = listenAddress(config, process.env);
+  const server = Bun.serve({
+    fetch: gateway.fetch,
+    hostname,
+    port,
+    // Bun closes connections idle for 10 s by default, which would cut off a
+    // stream whose model pauses to think; 255 s is the most Bun allows.
+    idleTimeout: 255,
+  });
+  logStarted(gateway, 'bun', Bun.version, server.url.origin, source);
+  const onSignal = shutdownHandler({
+    gateway,
+    stopAccepting: () => void server.stop(false),
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.exitCode = reportStartupFailure(error, (line) => console.error(line));
+});

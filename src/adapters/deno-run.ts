@@ -1,0 +1,28 @@
+import { createGateway } from '../gateway.ts';
+import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+import { denoEnv, onDenoSignals } from './deno-env.ts';
+
+/**
+ * Deno entry point that listens by itself: `npm run start:deno -- -config
+ * config.yaml` (`deno run`). For `deno serve`, use deno.ts: Deno cannot tell
+ * the two apart from inside a module, so each has its own file.
+ */
+try {
+  const env = denoEnv();
+  const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));
+  const gateway = createGateway(config);
+  const { hostname, port } = listenAddress(config, env);
+  const stop = new AbortController();
+  Deno.serve(
+    {
+      hostname,
+      port,
+      signal: stop.signal,
+      onListen: (addr) => logStarted(gateway, 'deno', Deno.version.deno, `http://${addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`, source),
+    },
+    gateway.fetch,
+  );
+  onDenoSignals(shutdownHandler({ gateway, stopAccepting: () => stop.abort(), exit: (code) => Deno.exit(code) }));
+} catch (error) {
+  Deno.exit(reportStartupFailure(error, (line) => console.error(line)));
+}

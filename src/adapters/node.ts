@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { serve } from '@hono/node-server';
+import { createGateway } from '../gateway.ts';
+import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+
+/** Node.js entry point: `npm start -- -config config.yaml`. */
+async function main(): Promise<void> {
+  const { config, source } = await loadConfig(process.argv.slice(2), process.env, (path) => readFile(path, 'utf8'));
+  const gateway = createGateway(config);
+  const { hostname, port } = listenAddress(config, process.env);
+  const server = serve({ fetch: gateway.fetch, hostname, port }, (info) => {
+    logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);
+  });
+  const onSignal = shutdownHandler({
+    gateway,
+    stopAccepting: () => {
+      server.close();
+      // Idle keep-alive connections would otherwise hold the process open.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    },
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.exitCode = reportStartupFailure(error, (line) => console.error(line));
+});

@@ -1,0 +1,94 @@
+import * as v from 'valibot';
+import { parseDocument } from 'yaml';
+import { ConfigError } from './config-error.ts';
+import { expandEnv, type Env } from './expand-env.ts';
+import { ConfigSchema, type ConfigInput, type GatewayConfig } from './schema.ts';
+
+/**
+ * What runs when there is no config file, or when a file leaves out both
+ * `providers` and `models`: the built-in mock provider serving model `mock`.
+ */
+const DEFAULT_PROVIDERS = { mock: { type: 'mock' } } as const;
+const DEFAULT_MODELS = [{ name: 'mock', provider: 'mock' }] as const;
+
+/** Validates an already-parsed config object; throws ConfigError listing every problem. */
+export function parseConfig(input: unknown = {}, source = 'config'): GatewayConfig {
+  if (input === null || input === undefined) input = {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError([`(top level): got ${describe(input)}; expected a mapping of sections`], source);
+  }
+  const raw = input as Record<string, unknown>;
+  const withDefaults =
+    raw.providers === undefined && raw.models === undefined
+      ? { ...raw, providers: DEFAULT_PROVIDERS, models: DEFAULT_MODELS }
+      : raw;
+  const result = v.safeParse(ConfigSchema, withDefaults);
+  if (!result.success) throw new ConfigError(result.issues.map(formatIssue), source);
+  const problems = crossCheck(result.output);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return result.output;
+}
+
+/** Parses YAML text, expands `${VAR}` references from `env`, then validates. */
+export function parseConfigText(text: string, env: Env, source = 'config'): GatewayConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // Later YAML errors are usually echoes of the first one.
+    throw new ConfigError([`YAML: ${doc.errors[0]!.message.split('\n')[0]}`], source);
+  }
+  return parseConfig(expandEnv(doc.toJS(), env), source);
+}
+
+/** Test and embedding helper: a full config from a partial one, defaults applied. */
+export function defineConfig(input: ConfigInput | Record<string, unknown> = {}): GatewayConfig {
+  return parseConfig(input);
+}
+
+function crossCheck(config: GatewayConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  config.models.forEach((model, i) => {
+    if (!(model.provider in config.providers)) {
+      const known = Object.keys(config.providers);
+      problems.push(
+        `models[${i}].provider: got "${model.provider}"; expected a key of providers (${known.length > 0 ? known.join(', ') : 'none configured'})`,
+      );
+    }
+    for (const [j, name] of [model.name, ...model.aliases].entries()) {
+      const path = j === 0 ? `models[${i}].name` : `models[${i}].aliases[${j - 1}]`;
+      const earlier = seen.get(name);
+      if (earlier) problems.push(`${path}: got "${name}"; expected a unique model name (also used at ${earlier})`);
+      else seen.set(name, path);
+    }
+  });
+  return problems;
+}
+
+function formatIssue(issue: v.BaseIssue<unknown>): string {
+  const path = issuePath(issue);
+  // strictObject reports an unknown key with expected "never".
+  if (issue.expected === 'never' && issue.path?.length) {
+    return `${path}: unknown key; remove it or check its spelling and section`;
+  }
+  if (issue.received === 'undefined') {
+    return issue.message.startsWith('expected') ? `${path}: is required; ${issue.message}` : `${path}: is required`;
+  }
+  const message = issue.message.startsWith('expected') ? issue.message : `expected ${issue.expected ?? 'a valid value'}`;
+  return `${path}: got ${describe(issue.input)}; ${message}`;
+}
+
+function issuePath(issue: v.BaseIssue<unknown>): string {
+  let out = '';
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(top level)';
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'a list' : 'a mapping';
+  return String(value);
+}

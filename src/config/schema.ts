@@ -1,0 +1,175 @@
+import * as v from 'valibot';
+import { parseAddress, parseByteSize, parseDuration } from './units.ts';
+
+/**
+ * The config schema. The `GatewayConfig` type is inferred from it, and every
+ * default is declared here, next to the key it belongs to. Durations come out
+ * as milliseconds and sizes as bytes, whatever unit the file used.
+ */
+
+const duration = (example: string) =>
+  v.pipe(
+    v.union([v.string(), v.number()], `expected a duration such as "${example}"`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const ms = parseDuration(dataset.value);
+      if (ms === undefined) {
+        addIssue({ message: `expected a duration such as "${example}" (units ms, s, m, h)` });
+        return NEVER;
+      }
+      return ms;
+    }),
+  );
+
+const byteSize = v.pipe(
+  v.union([v.string(), v.number()], 'expected a size such as "10MiB"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const bytes = parseByteSize(dataset.value);
+    if (bytes === undefined || bytes < 1) {
+      addIssue({ message: 'expected a positive size such as "10MiB", "512KiB" or a number of bytes' });
+      return NEVER;
+    }
+    return bytes;
+  }),
+);
+
+const address = v.pipe(
+  v.string('expected an address such as ":8080" or "127.0.0.1:8080"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseAddress(dataset.value);
+    if (!parsed) {
+      addIssue({ message: 'expected an address such as ":8080" or "127.0.0.1:8080"' });
+      return NEVER;
+    }
+    return parsed;
+  }),
+);
+
+const boolean = v.boolean('expected true or false');
+const nonEmpty = v.pipe(v.string('expected a string'), v.nonEmpty('expected a non-empty string'));
+const wholeNumber = (min: number, what = `a whole number >= ${min}`) =>
+  v.pipe(v.number(`expected ${what}`), v.integer(`expected ${what}`), v.minValue(min, `expected ${what}`));
+const oneOf = <const T extends readonly [string, ...string[]]>(options: T) =>
+  v.picklist(options, `expected one of: ${options.join(', ')}`);
+/** A config section: every key has a default, so the section itself may be left out. */
+function section<T extends v.ObjectEntries>(entries: T) {
+  const schema = v.strictObject(entries);
+  return v.optional(schema, () => ({}) as v.InferInput<typeof schema>);
+}
+
+export const ServerSchema = section({
+  /** Listen address; the PORT environment variable overrides its port. */
+  address: v.optional(address, ':8080'),
+  /** Larger request bodies are refused with 413 before they are read. */
+  max_request_body_size: v.optional(byteSize, '10MiB'),
+  /** How long in-flight requests and streams may run after SIGTERM/SIGINT. */
+  shutdown_grace: v.optional(duration('30s'), '30s'),
+});
+
+export const LoggingSchema = section({
+  format: v.optional(oneOf(['json', 'text']), 'json'),
+  level: v.optional(oneOf(['debug', 'info', 'warn', 'error']), 'info'),
+});
+
+const metricsPath = v.pipe(
+  nonEmpty,
+  v.regex(/^\/[A-Za-z0-9._~\-/]*$/, 'expected an absolute URL path such as "/metrics"'),
+  v.check((p) => p !== '/' && !p.startsWith('/v1/') && p !== '/health' && p !== '/ready', 'must not shadow an API route'),
+);
+
+export const ObservabilitySchema = section({
+  /** Master switch: false turns off metrics and tracing whatever their own settings. */
+  enabled: v.optional(boolean, true),
+  metrics: section({
+    enabled: v.optional(boolean, true),
+    path: v.optional(metricsPath, '/metrics'),
+  }),
+  tracing: section({
+    enabled: v.optional(boolean, false),
+    service_name: v.optional(nonEmpty, 'llm-gateway'),
+    sampler: section({
+      type: v.optional(oneOf(['always', 'never', 'probability']), 'probability'),
+      rate: v.optional(
+        v.pipe(
+          v.number('expected a number from 0 to 1'),
+          v.minValue(0, 'expected a number from 0 to 1'),
+          v.maxValue(1, 'expected a number from 0 to 1'),
+        ),
+        0.1,
+      ),
+    }),
+    exporter: section({
+      type: v.optional(oneOf(['otlp', 'stdout']), 'otlp'),
+      /** host:port (the seed's form) or a URL; OTLP over HTTP/protobuf, conventionally port 4318. */
+      endpoint: v.optional(nonEmpty, 'localhost:4318'),
+      /** true: plain http; false: https. A URL's own scheme wins. */
+      insecure: v.optional(boolean, false),
+      headers: v.optional(v.record(v.string(), v.string('expected a string header value')), {}),
+    }),
+  }),
+});
+
+const MockProviderSchema = v.strictObject({
+  type: v.literal('mock'),
+  /** Delay before the first byte of a reply. */
+  ttfb_ms: v.optional(wholeNumber(0), 0),
+  /** Text deltas per streamed reply; unset: one per word of the reply. */
+  chunks: v.optional(wholeNumber(1)),
+  /** Delay between streamed chunks. */
+  chunk_delay_ms: v.optional(wholeNumber(0), 0),
+  /** Fail the stream with an upstream error after this many chunks (to exercise failure handling). */
+  fail_after_chunks: v.optional(wholeNumber(0)),
+});
+
+export const ProviderSchema = v.variant('type', [MockProviderSchema], 'expected a provider type: mock');
+
+const providerName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_.-]+$/, 'expected a provider name of letters, digits, "_", "-" or "."'),
+);
+
+export const ModelSchema = v.strictObject({
+  /** The name clients send as `model`. */
+  name: nonEmpty,
+  /** A key of `providers`. */
+  provider: nonEmpty,
+  /** The model id sent upstream; defaults to `name`. */
+  provider_model_id: v.optional(nonEmpty),
+  /** Other names clients may use for this model. */
+  aliases: v.optional(v.array(nonEmpty, 'expected a list of names'), []),
+});
+
+const MemoryStoreSchema = v.strictObject({
+  store: v.literal('memory'),
+  /** Stored responses older than this are gone. */
+  ttl: v.optional(duration('1h'), '1h'),
+  /** At most this many stored responses; the oldest is evicted first. */
+  max_entries: v.optional(wholeNumber(1), 10_000),
+});
+
+export const ConversationsSchema = v.optional(
+  v.pipe(
+    v.unknown(),
+    // `store` may be left out: memory is the default backend.
+    v.transform((input) =>
+      input && typeof input === 'object' && !Array.isArray(input) && !('store' in input) ? { ...input, store: 'memory' } : input,
+    ),
+    v.variant('store', [MemoryStoreSchema], 'expected a conversation store: memory'),
+  ),
+  { store: 'memory' },
+);
+
+export const ConfigSchema = v.strictObject({
+  server: ServerSchema,
+  logging: LoggingSchema,
+  observability: ObservabilitySchema,
+  providers: v.optional(v.record(providerName, ProviderSchema, 'expected a map of provider name to settings'), {}),
+  models: v.optional(v.array(ModelSchema, 'expected a list of models'), []),
+  conversations: ConversationsSchema,
+});
+
+export type GatewayConfig = v.InferOutput<typeof ConfigSchema>;
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+export type ProviderConfig = v.InferOutput<typeof ProviderSchema>;
+export type ModelConfig = v.InferOutput<typeof ModelSchema>;
+export type ConversationsConfig = GatewayConfig['conversations'];
+export type ObservabilityConfig = GatewayConfig['observability'];

@@ -1,0 +1,116 @@
+/**
+ * One error hierarchy for everything the gateway answers with an error. Each
+ * class fixes the HTTP status and the OpenAI error `type`; `code` and `param`
+ * say what went wrong and where. `toResponse()` renders the OpenAI error shape:
+ * `{"error":{"message","type","param","code"}}`.
+ */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'rate_limit_error'
+  | 'server_error';
+
+export interface GatewayErrorOptions {
+  code?: string | null;
+  param?: string | null;
+  cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(status: number, type: ErrorType, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.type = type;
+    this.code = options.code ?? null;
+    this.param = options.param ?? null;
+    this.headers = options.headers;
+  }
+
+  toJSON(): { error: { message: string; type: ErrorType; param: string | null; code: string | null } } {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  toResponse(extraHeaders?: Record<string, string>): Response {
+    const headers = new Headers({ 'content-type': 'application/json' });
+    for (const [k, val] of Object.entries(this.headers ?? {})) headers.set(k, val);
+    for (const [k, val] of Object.entries(extraHeaders ?? {})) headers.set(k, val);
+    return new Response(JSON.stringify(this.toJSON()), { status: this.status, headers });
+  }
+}
+
+/** 400: the request cannot be served as sent. */
+export class InvalidRequestError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(400, 'invalid_request_error', message, options);
+  }
+}
+
+/** 404: an unknown route, model or stored response. */
+export class NotFoundError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(404, 'invalid_request_error', message, options);
+  }
+}
+
+/** 405: a known route with another method. */
+export class MethodNotAllowedError extends GatewayError {
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(405, 'invalid_request_error', `Method ${method} is not allowed on ${path}; use ${allowed.join(' or ')}.`, {
+      code: 'method_not_allowed',
+      headers: { allow: allowed.join(', ') },
+    });
+  }
+}
+
+/** 413: the body is larger than `server.max_request_body_size`. */
+export class PayloadTooLargeError extends GatewayError {
+  constructor(limit: number) {
+    super(413, 'invalid_request_error', `Request body is larger than the ${limit}-byte limit.`, {
+      code: 'request_too_large',
+      // Sending the same body again cannot succeed.
+      headers: { 'x-should-retry': 'false' },
+    });
+  }
+}
+
+/** 500: a bug or an unexpected failure inside the gateway. */
+export class InternalServerError extends GatewayError {
+  constructor(message = 'The gateway failed to process the request.', options?: GatewayErrorOptions) {
+    super(500, 'server_error', message, options);
+  }
+}
+
+/** 502: the upstream provider failed or answered with something unusable. */
+export class UpstreamError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(502, 'server_error', message, { code: 'upstream_error', ...options });
+  }
+}
+
+/** 503: the gateway cannot serve this now (no healthy provider, shutting down). */
+export class ServiceUnavailableError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(503, 'server_error', message, { code: 'service_unavailable', ...options });
+  }
+}
+
+/** 504: the upstream provider did not answer in time. */
+export class GatewayTimeoutError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(504, 'server_error', message, { code: 'upstream_timeout', ...options });
+  }
+}
+
+/** Anything thrown becomes a GatewayError; unknown failures are a 500 that keeps the cause. */
+export function toGatewayError(error: unknown): GatewayError {
+  return error instanceof GatewayError ? error : new InternalServerError(undefined, { cause: error });
+}

@@ -1,0 +1,86 @@
+import type { GatewayConfig } from './config/schema.ts';
+import { createStore } from './conversation/create-store.ts';
+import type { ConversationStore } from './conversation/store.ts';
+import { createApp, methodNotAllowed } from './http/create-app.ts';
+import { Inflight } from './http/inflight.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { modelsRoutes } from './http/routes/models.ts';
+import { responsesRoutes } from './http/routes/responses.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createProvider } from './providers/create-provider.ts';
+import { ModelRouter } from './providers/model-router.ts';
+import type { Provider } from './providers/provider.ts';
+import { ResponsesService } from './responses/responses-service.ts';
+
+/** What the gateway needs from its surroundings; everything has a default. */
+export interface GatewayDeps {
+  /** Clock in milliseconds since the epoch (stored-response TTLs, `created_at`). */
+  now?: () => number;
+  logger?: Logger;
+  /** A store to use instead of the configured one (tests, embedding). */
+  store?: ConversationStore;
+}
+
+export interface Gateway {
+  /** The whole gateway as a web-standard handler. */
+  fetch(request: Request): Promise<Response>;
+  /**
+   * Waits until every in-flight request and stream has finished, or `timeoutMs`
+   * has passed; resolves whether everything finished. `/ready` answers 503 from
+   * the first call on.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Releases stores and exporters. Safe to call more than once. */
+  shutdown(): Promise<void>;
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  /** Configured providers by name. */
+  readonly providers: ReadonlyMap<string, Provider>;
+  readonly store: ConversationStore;
+}
+
+/** Builds a gateway from a validated config. Runtime-agnostic: adapters serve its `fetch`. */
+export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? createLogger({ level: config.logging.level, format: config.logging.format, now });
+  const providers = new Map<string, Provider>();
+  for (const [name, settings] of Object.entries(config.providers)) providers.set(name, createProvider(name, settings));
+  const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000));
+  const store = deps.store ?? createStore(config.conversations, { now });
+  const inflight = new Inflight();
+  let draining = false;
+
+  const app = createApp({ logger, inflight });
+  healthRoutes(app, { store, router, draining: () => draining });
+  modelsRoutes(app, router);
+  responsesRoutes(app, {
+    service: new ResponsesService({ router, store, logger, now }),
+    maxBodySize: config.server.max_request_body_size,
+  });
+  methodNotAllowed(app, {
+    '/health': ['GET', 'HEAD'],
+    '/ready': ['GET', 'HEAD'],
+    '/v1/models': ['GET', 'HEAD'],
+    '/v1/responses': ['POST'],
+    '/v1/responses/:id': ['GET', 'HEAD', 'DELETE'],
+    '/v1/responses/:id/input_items': ['GET', 'HEAD'],
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    fetch: async (request) => app.fetch(request),
+    drain(timeoutMs) {
+      draining = true;
+      return inflight.drain(timeoutMs);
+    },
+    shutdown() {
+      draining = true;
+      closed ??= store.close();
+      return closed;
+    },
+    config,
+    logger,
+    providers,
+    store,
+  };
+}

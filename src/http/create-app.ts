@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { GatewayError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Inflight } from './inflight.ts';
+import type { AppEnv } from './types.ts';
+import { requestContext } from '../middleware/request-context.ts';
+
+export interface AppOptions {
+  logger: Logger;
+  inflight: Inflight;
+}
+
+/** Status for a request whose client went away before the answer was ready (nginx's convention). */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The Hono app with the parts every route shares: the request context
+ * middleware, OpenAI-shaped errors, 404 for unknown routes. Routes are added
+ * by the caller, then `finish` adds 405 answers for known paths.
+ */
+export function createApp({ logger, inflight }: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext({ logger, inflight }));
+  app.notFound(function notFound(c) {
+    return new NotFoundError(`Invalid URL (${c.req.method} ${c.req.path}).`, { code: 'not_found' }).toResponse();
+  });
+  app.onError(function onError(error, c) {
+    const scope = c.get('scope');
+    if (scope?.signal.aborted) {
+      return new GatewayError(CLIENT_CLOSED_REQUEST, 'invalid_request_error', 'The client closed the connection.', { code: 'client_closed_request' }).toResponse();
+    }
+    const failure = toGatewayError(error);
+    if (failure.status >= 500) {
+      logger.error('request failed', { request_id: scope?.id, method: c.req.method, path: c.req.path, status: failure.status, error: failure.cause ?? failure });
+    }
+    return failure.toResponse();
+  });
+  return app;
+}
+
+/** Answers 405 (with `Allow`) for every method a known path does not serve. */
+export function methodNotAllowed(app: Hono<AppEnv>, routes: Readonly<Record<string, readonly string[]>>): void {
+  for (const [path, allowed] of Object.entries(routes)) {
+    app.all(path, function methodNotAllowed(c) {
+      throw new MethodNotAllowedError(c.req.method, c.req.path, allowed);
+    });
+  }
+}

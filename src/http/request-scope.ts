@@ -1,0 +1,54 @@
+/** How a request ended: its response was fully sent, the client went away, or it failed mid-stream. */
+export type Outcome = 'completed' | 'cancelled' | 'failed';
+
+type EndListener = (outcome: Outcome) => void;
+
+/**
+ * One per request, from the first middleware to the last byte of the
+ * response. Its AbortController is the request's cancellation: aborted when
+ * the client disconnects, it aborts the upstream call. A streamed response
+ * `defer()`s the end until its body is finished or cancelled; everything else
+ * ends when the handler returns.
+ */
+export class RequestScope {
+  readonly controller = new AbortController();
+  readonly startedAt = performance.now();
+  /** Matched route template, e.g. `/v1/responses/:id`; `unmatched` when no route matched. */
+  route = 'unmatched';
+  private deferredEnd = false;
+  private outcome: Outcome | undefined;
+  private listeners: EndListener[] = [];
+
+  constructor(readonly id: string) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get deferred(): boolean {
+    return this.deferredEnd;
+  }
+
+  /** The response body outlives the handler: the caller promises to call `end`. */
+  defer(): void {
+    this.deferredEnd = true;
+  }
+
+  /** Runs `listener` when the request ends (at once if it already has). */
+  onEnd(listener: EndListener): void {
+    if (this.outcome) listener(this.outcome);
+    else this.listeners.push(listener);
+  }
+
+  /** Runs the end listeners exactly once; later calls are ignored. */
+  end(outcome: Outcome): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    if (outcome === 'cancelled' && !this.controller.signal.aborted) {
+      this.controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
+    }
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener(outcome);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Hono } from 'hono';
+import type { ResponsesService } from '../../responses/responses-service.ts';
+import { readJsonBody } from '../read-json-body.ts';
+import type { AppEnv } from '../types.ts';
+
+export interface ResponsesRouteOptions {
+  service: ResponsesService;
+  maxBodySize: number;
+}
+
+/** `/v1/responses` and `/v1/responses/:id[/input_items]`. */
+export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: ResponsesRouteOptions): void {
+  app.post('/v1/responses', async function createResponse(c) {
+    const scope = c.get('scope');
+    const body = await readJsonBody(c.req.raw, maxBodySize);
+    // A client that leaves while a non-streamed answer is generated aborts the upstream call.
+    // (Streams notice the client leaving through their own cancellation instead.)
+    if (!(body as { stream?: unknown }).stream) linkAbort(c.req.raw.signal, scope.controller);
+    return service.create(body, scope);
+  });
+  app.get('/v1/responses/:id', async function retrieveResponse(c) {
+    return c.json(await service.retrieve(c.req.param('id')));
+  });
+  app.delete('/v1/responses/:id', async function deleteResponse(c) {
+    return c.json(await service.delete(c.req.param('id')));
+  });
+  app.get('/v1/responses/:id/input_items', async function listInputItems(c) {
+    return c.json(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams));
+  });
+}
+
+function linkAbort(from: AbortSignal, to: AbortController): void {
+  if (from.aborted) to.abort(from.reason);
+  else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
+}

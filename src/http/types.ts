@@ -1,0 +1,8 @@
+import type { RequestScope } from './request-scope.ts';
+
+/** Hono context variables every handler can rely on. */
+export interface AppEnv {
+  Variables: {
+    scope: RequestScope;
+  };
+}

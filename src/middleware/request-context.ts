@@ -1,0 +1,50 @@
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { Inflight } from '../http/inflight.ts';
+import { RequestScope, type Outcome } from '../http/request-scope.ts';
+import type { AppEnv } from '../http/types.ts';
+import type { Logger } from '../observability/logger.ts';
+
+export interface RequestContextOptions {
+  logger: Logger;
+  inflight: Inflight;
+}
+
+/** A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers. */
+const ACCEPTABLE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/**
+ * The first middleware: gives the request its id (the client's `x-request-id`
+ * if acceptable, else a new UUID) and its RequestScope, counts it in flight,
+ * echoes `x-request-id` on the response and writes the access log line when the
+ * response is finished (for a stream: after its last byte).
+ */
+export function requestContext({ logger, inflight }: RequestContextOptions): MiddlewareHandler<AppEnv> {
+  return async function requestContext(c, next) {
+    const supplied = c.req.header('x-request-id');
+    const scope = new RequestScope(supplied && ACCEPTABLE_ID.test(supplied) ? supplied : crypto.randomUUID());
+    c.set('scope', scope);
+    inflight.begin();
+    await next();
+    const matched = routePath(c, -1);
+    scope.route = matched === '*' ? 'unmatched' : matched;
+    const status = c.res.status;
+    c.res.headers.set('x-request-id', scope.id);
+    const method = c.req.method;
+    const path = c.req.path;
+    scope.onEnd((outcome: Outcome) => {
+      inflight.end();
+      if (!logger.enabled('info')) return;
+      logger.info('request completed', {
+        request_id: scope.id,
+        method,
+        path,
+        route: scope.route,
+        status,
+        outcome,
+        duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
+      });
+    });
+    if (!scope.deferred) scope.end(scope.signal.aborted ? 'cancelled' : 'completed');
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Structured logs: one JSON object per line (or `key=value` text), with the
+ * seed's field names (`time`, `level`, `msg`, then context). Fields with an
+ * undefined value are left out.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  enabled(level: LogLevel): boolean;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: 'json' | 'text';
+  /** Where finished lines go; defaults to console.log (stdout on every runtime). */
+  sink?: (line: string) => void;
+  /** Clock in milliseconds since the epoch. */
+  now?: () => number;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+
+export function createLogger(options: LoggerOptions): Logger {
+  const min = RANK[options.level];
+  const sink = options.sink ?? ((line: string) => console.log(line));
+  const now = options.now ?? Date.now;
+  const render = options.format === 'json' ? renderJson : renderText;
+  const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
+    if (RANK[level] < min) return;
+    sink(render(new Date(now()).toISOString(), LABEL[level], msg, fields));
+  };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    enabled: (level) => RANK[level] >= min,
+  };
+}
+
+function renderJson(time: string, level: string, msg: string, fields?: LogFields): string {
+  const record: LogFields = { time, level, msg };
+  if (fields) for (const key in fields) if (fields[key] !== undefined) record[key] = toLoggable(fields[key]);
+  return JSON.stringify(record);
+}
+
+function renderText(time: string, level: string, msg: string, fields?: LogFields): string {
+  let line = `time=${time} level=${level} msg=${JSON.stringify(msg)}`;
+  if (fields) {
+    for (const key in fields) {
+      const value = toLoggable(fields[key]);
+      if (value === undefined) continue;
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      line += ` ${key}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`;
+    }
+  }
+  return line;
+}
+
+function toLoggable(value: unknown): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, ...(value.cause instanceof Error ? { cause: value.cause.message } : {}) };
+  }
+  return value;
+}
+
+/** A logger that discards everything (tests, embedding). */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  enabled: () => false,
+};

@@ -1,0 +1,159 @@
+import * as v from 'valibot';
+
+/**
+ * The `POST /v1/responses` body. Top-level keys are strict, as OpenAI's are
+ * (a misspelt parameter is an error, not silently ignored). Items are lenient
+ * about extra keys so a client can send a previous response's output items back
+ * as input unchanged.
+ */
+
+const nullable = <T extends v.GenericSchema>(schema: T) => v.optional(v.nullable(schema));
+const text = v.string('expected a string');
+
+const InputText = v.object({ type: v.literal('input_text'), text });
+const InputImage = v.object({
+  type: v.literal('input_image'),
+  image_url: nullable(text),
+  file_id: nullable(text),
+  detail: v.optional(v.picklist(['low', 'high', 'auto'], 'expected low, high or auto'), 'auto'),
+});
+const InputFile = v.object({
+  type: v.literal('input_file'),
+  file_id: nullable(text),
+  file_data: v.optional(text),
+  file_url: v.optional(text),
+  filename: v.optional(text),
+});
+const OutputText = v.object({ type: v.literal('output_text'), text, annotations: v.optional(v.array(v.unknown()), []) });
+const Refusal = v.object({ type: v.literal('refusal'), refusal: text });
+
+const Part = v.variant(
+  'type',
+  [InputText, InputImage, InputFile, OutputText, Refusal],
+  'expected a content part of type input_text, input_image, input_file, output_text or refusal',
+);
+
+const Message = v.object({
+  type: v.literal('message'),
+  id: v.optional(text),
+  role: v.picklist(['user', 'assistant', 'system', 'developer'], 'expected user, assistant, system or developer'),
+  content: v.union([text, v.array(Part)], 'expected a string or a list of content parts'),
+  status: v.optional(v.picklist(['in_progress', 'completed', 'incomplete'])),
+});
+
+const FunctionCall = v.object({
+  type: v.literal('function_call'),
+  id: v.optional(text),
+  call_id: text,
+  name: text,
+  arguments: text,
+  status: v.optional(v.picklist(['in_progress', 'completed', 'incomplete'])),
+});
+
+const FunctionCallOutput = v.object({
+  type: v.literal('function_call_output'),
+  id: v.optional(nullable(text)),
+  call_id: text,
+  output: v.union([text, v.array(Part)], 'expected a string or a list of content parts'),
+  status: v.optional(nullable(v.picklist(['in_progress', 'completed', 'incomplete']))),
+});
+
+const ItemReference = v.object({ type: v.literal('item_reference'), id: text });
+
+const Reasoning = v.object({
+  type: v.literal('reasoning'),
+  id: text,
+  summary: v.array(v.object({ type: v.literal('summary_text'), text })),
+  encrypted_content: v.optional(v.nullable(text)),
+});
+
+const Item = v.pipe(
+  v.unknown(),
+  // `{role, content}` without a type is a message, as in OpenAI's API.
+  v.transform((item) =>
+    item && typeof item === 'object' && !('type' in item) && 'role' in item ? { ...item, type: 'message' } : item,
+  ),
+  v.variant(
+    'type',
+    [Message, FunctionCall, FunctionCallOutput, ItemReference, Reasoning],
+    'expected an item of type message, function_call, function_call_output, item_reference or reasoning',
+  ),
+);
+
+const FunctionToolSchema = v.object({
+  type: v.literal('function'),
+  name: v.pipe(text, v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a function name of up to 64 letters, digits, "_" or "-"')),
+  description: nullable(text),
+  parameters: nullable(v.record(v.string(), v.unknown())),
+  strict: nullable(v.boolean()),
+});
+
+const Tool = v.variant('type', [FunctionToolSchema], 'expected a tool of type function (other tool types are not supported)');
+
+const ToolChoiceSchema = v.union(
+  [v.picklist(['auto', 'none', 'required']), v.object({ type: v.literal('function'), name: text })],
+  'expected "auto", "none", "required" or {"type":"function","name":...}',
+);
+
+const TextFormatSchema = v.variant(
+  'type',
+  [
+    v.object({ type: v.literal('text') }),
+    v.object({ type: v.literal('json_object') }),
+    v.object({
+      type: v.literal('json_schema'),
+      name: text,
+      schema: v.record(v.string(), v.unknown()),
+      description: v.optional(text),
+      strict: nullable(v.boolean()),
+    }),
+  ],
+  'expected a format of type text, json_schema or json_object',
+);
+
+const Metadata = v.pipe(
+  v.record(v.pipe(v.string(), v.maxLength(64, 'expected keys of at most 64 characters')), v.pipe(text, v.maxLength(512, 'expected values of at most 512 characters'))),
+  v.check((m) => Object.keys(m).length <= 16, 'expected at most 16 key-value pairs'),
+);
+
+const range = (min: number, max: number) =>
+  v.pipe(v.number('expected a number'), v.minValue(min, `expected a number from ${min} to ${max}`), v.maxValue(max, `expected a number from ${min} to ${max}`));
+const positiveInt = v.pipe(v.number('expected an integer'), v.integer('expected an integer'), v.minValue(1, 'expected an integer >= 1'));
+
+export const ResponsesRequestSchema = v.strictObject({
+  model: v.pipe(text, v.nonEmpty('expected a model name')),
+  input: v.union([text, v.array(Item, 'expected a list of input items')], 'expected a string or a list of input items'),
+  instructions: nullable(text),
+  previous_response_id: nullable(v.pipe(text, v.nonEmpty('expected a response id'))),
+  stream: nullable(v.boolean('expected true or false')),
+  store: nullable(v.boolean('expected true or false')),
+  background: nullable(v.literal(false, 'expected false (background responses are not supported)')),
+  temperature: nullable(range(0, 2)),
+  top_p: nullable(range(0, 1)),
+  max_output_tokens: nullable(positiveInt),
+  max_tool_calls: nullable(positiveInt),
+  tools: nullable(v.array(Tool, 'expected a list of tools')),
+  tool_choice: nullable(ToolChoiceSchema),
+  parallel_tool_calls: nullable(v.boolean('expected true or false')),
+  metadata: nullable(Metadata),
+  user: nullable(text),
+  text: nullable(v.object({ format: v.optional(TextFormatSchema), verbosity: nullable(text) })),
+  reasoning: nullable(
+    v.object({
+      effort: nullable(v.picklist(['minimal', 'low', 'medium', 'high'], 'expected minimal, low, medium or high')),
+      summary: nullable(v.picklist(['auto', 'concise', 'detailed'], 'expected auto, concise or detailed')),
+    }),
+  ),
+  truncation: nullable(v.picklist(['auto', 'disabled'], 'expected auto or disabled')),
+  // Accepted for compatibility with OpenAI clients; they do not change what the gateway does.
+  include: nullable(v.array(text)),
+  stream_options: nullable(v.object({ include_obfuscation: v.optional(v.boolean()) })),
+  service_tier: nullable(text),
+  prompt_cache_key: nullable(text),
+  safety_identifier: nullable(text),
+  top_logprobs: nullable(v.number()),
+});
+
+export type ResponsesRequest = v.InferOutput<typeof ResponsesRequestSchema>;
+export type RequestItem = v.InferOutput<typeof Item>;
+export type RequestPart = v.InferOutput<typeof Part>;

@@ -1,0 +1,175 @@
+import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
+import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
+import type { RequestScope } from '../http/request-scope.ts';
+import { validateBody } from '../http/validate-body.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ModelRouter, Route } from '../providers/model-router.ts';
+import type { CanonicalRequest } from '../providers/provider.ts';
+import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
+import { SSE_HEADERS } from '../streaming/sse.ts';
+import { trackDelivery } from '../streaming/track-delivery.ts';
+import { normalizeInput } from './normalize-input.ts';
+import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
+import { ResponseDraft, toOutputItems } from './response-draft.ts';
+import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
+import type { ConversationItem, ResponseObject } from './types.ts';
+
+export interface ResponsesServiceDeps {
+  router: ModelRouter;
+  store: ConversationStore;
+  logger: Logger;
+  /** Clock in milliseconds since the epoch. */
+  now: () => number;
+}
+
+interface Prepared {
+  request: ResponsesRequest;
+  route: Route;
+  canonical: CanonicalRequest;
+  /** Earlier turns followed by this turn's input: what gets stored. */
+  conversation: ConversationItem[];
+  inputStart: number;
+  draft: ResponseDraft;
+}
+
+/** The Responses API: create (JSON or SSE), retrieve, delete and list input items. */
+export class ResponsesService {
+  constructor(private readonly deps: ResponsesServiceDeps) {}
+
+  async create(body: unknown, scope: RequestScope): Promise<Response> {
+    const prepared = await this.prepare(body);
+    return prepared.request.stream ? this.stream(prepared, scope) : this.generate(prepared, scope);
+  }
+
+  async retrieve(id: string): Promise<ResponseObject> {
+    return (await this.find(id)).response;
+  }
+
+  async delete(id: string): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
+    if (!(await this.deps.store.delete(id))) throw responseNotFound(id);
+    return { id, object: 'response.deleted', deleted: true };
+  }
+
+  async inputItems(id: string, query: URLSearchParams) {
+    const { limit, order, after } = parseListQuery(query);
+    const record = await this.find(id);
+    const items = record.input.slice(record.inputStart);
+    if (order === 'desc') items.reverse();
+    let start = 0;
+    if (after !== undefined) {
+      start = items.findIndex((item) => item.id === after) + 1;
+      if (start === 0) throw new InvalidRequestError(`No input item with id '${after}' in response '${id}'.`, { param: 'after', code: 'invalid_value' });
+    }
+    const data = items.slice(start, start + limit);
+    return {
+      object: 'list' as const,
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data[data.length - 1]?.id ?? null,
+      has_more: start + limit < items.length,
+    };
+  }
+
+  private async find(id: string): Promise<StoredResponse> {
+    const record = await this.deps.store.get(id);
+    if (!record) throw responseNotFound(id);
+    return record;
+  }
+
+  private async prepare(body: unknown): Promise<Prepared> {
+    const request = validateBody(ResponsesRequestSchema, body);
+    const route = this.deps.router.resolve(request.model);
+    if (!route) {
+      throw new NotFoundError(`The model '${request.model}' does not exist or is not served by this gateway.`, {
+        param: 'model',
+        code: 'model_not_found',
+      });
+    }
+    let history: ConversationItem[] = [];
+    if (request.previous_response_id) {
+      const previous = await this.deps.store.get(request.previous_response_id);
+      if (!previous) {
+        throw new InvalidRequestError(`Previous response with id '${request.previous_response_id}' not found.`, {
+          param: 'previous_response_id',
+          code: 'previous_response_not_found',
+        });
+      }
+      // The model sees the previous turn's input, then its output; instructions are not carried over.
+      history = [...previous.input, ...previous.response.output];
+    }
+    const input = normalizeInput(request.input, history);
+    const conversation = history.length > 0 ? [...history, ...input] : input;
+    const canonical: CanonicalRequest = {
+      model: route.providerModelId,
+      instructions: request.instructions ?? null,
+      input: conversation,
+      tools: (request.tools ?? []).map((t) => ({ ...t, description: t.description ?? null, parameters: t.parameters ?? null, strict: t.strict ?? null })),
+      tool_choice: request.tool_choice ?? 'auto',
+      parallel_tool_calls: request.parallel_tool_calls ?? true,
+      temperature: request.temperature ?? null,
+      top_p: request.top_p ?? null,
+      max_output_tokens: request.max_output_tokens ?? null,
+      text: { format: request.text?.format ?? { type: 'text' } },
+      reasoning: request.reasoning ? { effort: request.reasoning.effort ?? null, summary: request.reasoning.summary ?? null } : null,
+      user: request.user ?? null,
+    };
+    const draft = new ResponseDraft(request, route.name, this.deps.now());
+    return { request, route, canonical, conversation, inputStart: history.length, draft };
+  }
+
+  private async generate(p: Prepared, scope: RequestScope): Promise<Response> {
+    const result = await p.route.provider.generate(p.canonical, scope.signal);
+    const response = p.draft.finish(result.status, toOutputItems(result.output, result.status), result.usage, {
+      incomplete_reason: result.incomplete_reason,
+    });
+    await this.save(p, response, scope);
+    return Response.json(response);
+  }
+
+  private async stream(p: Prepared, scope: RequestScope): Promise<Response> {
+    // Errors before the upstream accepts the request reject here and are answered with a status.
+    const events = await p.route.provider.stream(p.canonical, scope.signal);
+    const encoder = new ResponsesStreamEncoder(p.draft, (response, failure) => {
+      if (failure) this.deps.logger.warn('response failed mid-stream', { request_id: scope.id, provider: p.route.provider.name, model: p.route.name, error: failure });
+      return this.save(p, response, scope);
+    });
+    const body = trackDelivery(catchStreamErrors(events).pipeThrough(encoder), scope);
+    return new Response(body, { headers: SSE_HEADERS });
+  }
+
+  /** Stores the finished response (unless `store: false`) and logs it. Never throws: the client still gets its answer. */
+  private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<void> {
+    this.deps.logger.info('response generated', {
+      request_id: scope.id,
+      response_id: response.id,
+      provider: p.route.provider.name,
+      model: p.route.name,
+      status: response.status,
+      input_tokens: response.usage?.input_tokens,
+      output_tokens: response.usage?.output_tokens,
+    });
+    if (!response.store) return;
+    try {
+      await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart });
+    } catch (error) {
+      this.deps.logger.error('failed to store response', { request_id: scope.id, response_id: response.id, backend: this.deps.store.backend, error });
+    }
+  }
+}
+
+function responseNotFound(id: string): GatewayError {
+  return new NotFoundError(`Response with id '${id}' not found.`, { param: 'response_id', code: 'response_not_found' });
+}
+
+function parseListQuery(query: URLSearchParams): { limit: number; order: 'asc' | 'desc'; after: string | undefined } {
+  const rawLimit = query.get('limit');
+  const limit = rawLimit === null ? 20 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new InvalidRequestError(`Invalid value for 'limit': expected an integer from 1 to 100, got ${JSON.stringify(rawLimit)}.`, { param: 'limit', code: 'invalid_value' });
+  }
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') {
+    throw new InvalidRequestError(`Invalid value for 'order': expected asc or desc, got ${JSON.stringify(order)}.`, { param: 'order', code: 'invalid_value' });
+  }
+  return { limit, order, after: query.get('after') ?? undefined };
+}

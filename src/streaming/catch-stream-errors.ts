@@ -1,0 +1,27 @@
+/**
+ * Turns a stream that may error into one that ends with a final `{type:
+ * 'error'}` value instead, so the stages after it (metering, encoding) can
+ * report the failure in-band (`response.failed`) rather than cut the client's
+ * stream short. Cancellation passes through to the source.
+ */
+export function catchStreamErrors<T>(source: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
+  const reader = source.getReader();
+  return new ReadableStream<T | { type: 'error'; error: unknown }>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          controller.enqueue({ type: 'error', error });
+          controller.close();
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
