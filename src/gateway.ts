@@ -19,6 +19,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** A store to use instead of the configured one (tests, embedding). */
   store?: ConversationStore;
+  /** Providers to use instead of, or besides, the configured ones, by name (embedding, tests). */
+  providers?: ReadonlyMap<string, Provider>;
 }
 
 export interface Gateway {
@@ -44,7 +46,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger({ level: config.logging.level, format: config.logging.format, now });
   const providers = new Map<string, Provider>();
-  for (const [name, settings] of Object.entries(config.providers)) providers.set(name, createProvider(name, settings));
+  for (const [name, settings] of Object.entries(config.providers)) {
+    providers.set(name, deps.providers?.get(name) ?? createProvider(name, settings));
+  }
   const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000));
   const store = deps.store ?? createStore(config.conversations, { now });
   const inflight = new Inflight();

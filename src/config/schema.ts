@@ -73,7 +73,7 @@ export const LoggingSchema = section({
 const metricsPath = v.pipe(
   nonEmpty,
   v.regex(/^\/[A-Za-z0-9._~\-/]*$/, 'expected an absolute URL path such as "/metrics"'),
-  v.check((p) => p !== '/' && !p.startsWith('/v1/') && p !== '/health' && p !== '/ready', 'must not shadow an API route'),
+  v.check((p) => p !== '/' && !p.startsWith('/v1/') && p !== '/health' && p !== '/ready', 'expected a path other than /, /health, /ready and /v1/…'),
 );
 
 export const ObservabilitySchema = section({

@@ -15,7 +15,8 @@ export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: Res
     const body = await readJsonBody(c.req.raw, maxBodySize);
     // A client that leaves while a non-streamed answer is generated aborts the upstream call.
     // (Streams notice the client leaving through their own cancellation instead.)
-    if (!(body as { stream?: unknown }).stream) linkAbort(c.req.raw.signal, scope.controller);
+    const streaming = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+    if (!streaming) linkAbort(c.req.raw.signal, scope.controller);
     return service.create(body, scope);
   });
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
