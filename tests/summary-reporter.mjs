@@ -1,20 +1,30 @@
-// A node:test reporter that ends the run with one line per test file group:
-// the unit suite, and each runtime the conformance suite ran on, with its
-// pass and fail counts. Used beside the spec reporter by `npm test`.
+// A node:test reporter that ends the run with one line per group: the unit
+// tests, and each runtime the conformance suite ran on ("conformance on bun"),
+// with pass and fail counts. `npm test` runs it beside the spec reporter, with
+// --test-concurrency=1 so that each suite's results arrive together.
 import { basename, dirname } from 'node:path';
 
 export default async function* summaryReporter(source) {
   const groups = new Map();
+  let pending = { pass: 0, fail: 0 };
+  const add = (group, counts) => {
+    const total = groups.get(group) ?? { pass: 0, fail: 0 };
+    groups.set(group, { pass: total.pass + counts.pass, fail: total.fail + counts.fail });
+  };
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    const { file, details } = event.data;
-    if (!file || details?.type === 'suite') continue;
-    const kind = basename(dirname(file));
-    const group = kind === 'conformance' ? `conformance on ${basename(file).replace(/\.test\.[mc]?[jt]s$/, '')}` : kind;
-    const counts = groups.get(group) ?? { pass: 0, fail: 0 };
-    if (event.type === 'test:pass' && !event.data.skip && !event.data.todo) counts.pass++;
-    else counts.fail++;
-    groups.set(group, counts);
+    const { name, nesting, file, details, skip, todo } = event.data;
+    const passed = event.type === 'test:pass' && !skip && !todo;
+    if (details?.type === 'suite') {
+      if (nesting === 0) {
+        add(name.startsWith('conformance on ') ? name : basename(dirname(file ?? 'tests/unit/x')), pending);
+        pending = { pass: 0, fail: 0 };
+      }
+      continue;
+    }
+    if (nesting === 0) add(basename(dirname(file ?? 'tests/unit/x')), { pass: passed ? 1 : 0, fail: passed ? 0 : 1 });
+    else if (passed) pending.pass++;
+    else pending.fail++;
   }
   yield '\nSummary\n';
   for (const [group, { pass, fail }] of [...groups].sort()) {

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   logStarted(gateway, 'bun', Bun.version, server.url.origin, source);
   const onSignal = shutdownHandler({
     gateway,
-    stopAccepting: () => void server.stop(false),
+    // Without `true`, stop() lets in-flight requests finish; it resolves when they have.
+    stopAccepting: () => server.stop(false),
     exit: (code) => process.exit(code),
   });
   process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -104,8 +104,12 @@ export function logStarted(gateway: Gateway, runtime: string, runtimeVersion: st
 
 export interface ShutdownOptions {
   gateway: Gateway;
-  /** Stop accepting connections; in-flight requests keep going. */
-  stopAccepting: () => void;
+  /**
+   * Stop accepting connections; in-flight requests keep going. The promise
+   * settles when the server has closed its connections, so the last bytes of
+   * every response are flushed before the process exits.
+   */
+  stopAccepting: () => Promise<unknown>;
   exit: (code: number) => void;
 }
 
@@ -125,13 +129,21 @@ export function shutdownHandler({ gateway, stopAccepting, exit }: ShutdownOption
     started = true;
     const grace = gateway.config.server.shutdown_grace;
     gateway.logger.info('shutting down', { signal, grace_ms: grace });
-    stopAccepting();
+    const deadline = Date.now() + grace;
+    const closed = stopAccepting().catch(() => {});
     void (async () => {
       const finished = await gateway.drain(grace);
       if (!finished) gateway.logger.warn('shutdown grace period over; cutting off requests still in flight', { grace_ms: grace });
+      else await within(closed, deadline - Date.now());
       await gateway.shutdown().catch((error: unknown) => gateway.logger.error('error while shutting down', { error }));
       gateway.logger.info('stopped');
       exit(0);
     })();
   };
+}
+
+/** Waits for `promise`, but no longer than `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]).finally(() => clearTimeout(timer));
 }

@@ -12,17 +12,16 @@ try {
   const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));
   const gateway = createGateway(config);
   const { hostname, port } = listenAddress(config, env);
-  const stop = new AbortController();
-  Deno.serve(
+  const server = Deno.serve(
     {
       hostname,
       port,
-      signal: stop.signal,
       onListen: (addr) => logStarted(gateway, 'deno', Deno.version.deno, `http://${addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`, source),
     },
     gateway.fetch,
   );
-  onDenoSignals(shutdownHandler({ gateway, stopAccepting: () => stop.abort(), exit: (code) => Deno.exit(code) }));
+  // shutdown() (unlike aborting `signal`, which drops open connections) lets in-flight responses finish.
+  onDenoSignals(shutdownHandler({ gateway, stopAccepting: () => server.shutdown(), exit: (code) => Deno.exit(code) }));
 } catch (error) {
   Deno.exit(reportStartupFailure(error, (line) => console.error(line)));
 }

@@ -18,7 +18,16 @@ const gateway = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(pat
   (error: unknown) => Deno.exit(reportStartupFailure(error, (line) => console.error(line))),
 );
 
-// `deno serve` keeps accepting until the process exits; readiness turns 503 meanwhile.
-onDenoSignals(shutdownHandler({ gateway, stopAccepting: () => {}, exit: (code) => Deno.exit(code) }));
+// `deno serve` gives a module no handle on its listener: it keeps accepting until the
+// process exits (readiness answers 503 meanwhile), and the last bytes of a finished
+// response get a moment to leave before exit.
+const FLUSH_MS = 250;
+onDenoSignals(
+  shutdownHandler({
+    gateway,
+    stopAccepting: () => gateway.drain(gateway.config.server.shutdown_grace).then(() => new Promise((resolve) => setTimeout(resolve, FLUSH_MS))),
+    exit: (code) => Deno.exit(code),
+  }),
+);
 
 export default { fetch: gateway.fetch } satisfies Deno.ServeDefaultExport;

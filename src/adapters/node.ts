@@ -13,11 +13,12 @@ async function main(): Promise<void> {
   });
   const onSignal = shutdownHandler({
     gateway,
-    stopAccepting: () => {
-      server.close();
-      // Idle keep-alive connections would otherwise hold the process open.
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
-    },
+    stopAccepting: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would otherwise hold the server open.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }),
     exit: (code) => process.exit(code),
   });
   process.on('SIGTERM', () => onSignal('SIGTERM'));

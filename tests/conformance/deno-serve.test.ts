@@ -1,0 +1,4 @@
+import { TARGETS } from '../helpers/server.ts';
+import { conformanceSuite } from './suite.ts';
+
+conformanceSuite('deno-serve', () => TARGETS['deno-serve']!);

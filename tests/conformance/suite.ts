@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import { parseResponseEvents } from '../helpers/sse.ts';
+import { runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
+
+export const CONFORMANCE_CONFIG = `
+server:
+  address: "127.0.0.1:0"
+  max_request_body_size: 64KiB
+  shutdown_grace: 20s
+logging:
+  level: info
+providers:
+  mock:
+    type: mock
+  slow:
+    type: mock
+    chunks: 100
+    chunk_delay_ms: 50
+  paced:
+    type: mock
+    chunks: 20
+    chunk_delay_ms: 50
+models:
+  - name: mock
+    provider: mock
+  - name: slow
+    provider: slow
+  - name: paced
+    provider: paced
+`;
+
+const BAD_CONFIG = `
+observability:
+  tracing:
+    sampler:
+      rate: 1.5
+  colour: blue
+`;
+
+/**
+ * The same scenarios against a real server process on one runtime: the
+ * official OpenAI SDK as the client, plus raw HTTP for framing, errors,
+ * disconnects and SIGTERM.
+ */
+export function conformanceSuite(name: string, getTarget: () => Promise<Target> | Target): void {
+  describe(`conformance on ${name}`, () => {
+    let target: Target;
+    let server: RunningServer;
+    let client: OpenAI;
+    const configPath = writeConfig(CONFORMANCE_CONFIG);
+
+    before(async () => {
+      target = await getTarget();
+      server = await startServer(target, configPath);
+      client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
+    });
+    after(() => server?.stop());
+
+    const post = (body: unknown, init: RequestInit = {}) =>
+      fetch(`${server.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+
+    test('SDK models.list', async () => {
+      const ids: string[] = [];
+      for await (const model of client.models.list()) ids.push(model.id);
+      assert.deepEqual(ids, ['mock', 'slow', 'paced']);
+    });
+
+    test('SDK responses.create', async () => {
+      const response = await client.responses.create({ model: 'mock', input: 'Hello, world!' });
+      assert.equal(response.status, 'completed');
+      assert.equal(response.output_text, 'Echo: Hello, world!');
+      assert.deepEqual([response.usage?.input_tokens, response.usage?.output_tokens, response.usage?.total_tokens], [2, 3, 5]);
+    });
+
+    test('SDK responses.create({stream: true})', async () => {
+      const stream = await client.responses.create({ model: 'mock', input: 'one two', stream: true });
+      const types: string[] = [];
+      let text = '';
+      let sequence = 0;
+      for await (const event of stream) {
+        types.push(event.type);
+        assert.equal(event.sequence_number, sequence++);
+        if (event.type === 'response.output_text.delta') text += event.delta;
+        if (event.type === 'response.completed') assert.equal(event.response.usage?.output_tokens, 3);
+      }
+      assert.equal(text, 'Echo: one two');
+      assert.equal(types[0], 'response.created');
+      assert.equal(types.at(-1), 'response.completed');
+    });
+
+    test('SDK responses.stream().finalResponse()', async () => {
+      const deltas: string[] = [];
+      const stream = client.responses.stream({ model: 'mock', input: 'streamed helper' });
+      stream.on('response.output_text.delta', (event) => deltas.push(event.delta));
+      const final = await stream.finalResponse();
+      assert.equal(final.status, 'completed');
+      // finalResponse() is the accumulated snapshot, which has no output_text convenience field.
+      assert.deepEqual(final.output.map((item) => item.type === 'message' && item.content[0]?.type === 'output_text' && item.content[0].text), ['Echo: streamed helper']);
+      assert.equal(deltas.join(''), 'Echo: streamed helper');
+    });
+
+    test('SDK three-turn previous_response_id chain, retrieve, inputItems.list, delete', async () => {
+      const first = await client.responses.create({ model: 'mock', input: 'alpha', instructions: 'be kind' });
+      const second = await client.responses.create({ model: 'mock', input: 'beta', previous_response_id: first.id });
+      const third = await client.responses.stream({ model: 'mock', input: [{ role: 'user', content: 'gamma' }], previous_response_id: second.id }).finalResponse();
+      // turn 1: "be kind" + "alpha"; turn 2: "alpha" "Echo: alpha" "beta"; turn 3 adds "Echo: beta" "gamma"
+      assert.deepEqual([first.usage?.input_tokens, second.usage?.input_tokens, third.usage?.input_tokens], [3, 4, 7]);
+      assert.equal(third.previous_response_id, second.id);
+      const retrieved = await client.responses.retrieve(third.id);
+      assert.equal(retrieved.id, third.id);
+      assert.equal(retrieved.output_text, 'Echo: gamma');
+      const items = [];
+      for await (const item of client.responses.inputItems.list(third.id)) items.push(item);
+      assert.equal(items.length, 1);
+      assert.deepEqual((items[0] as { content: unknown }).content, [{ type: 'input_text', text: 'gamma' }]);
+      await client.responses.delete(third.id);
+      await assert.rejects(client.responses.retrieve(third.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+    });
+
+    test('SDK errors: unknown model is NotFoundError, unknown previous response is BadRequestError', async () => {
+      await assert.rejects(client.responses.create({ model: 'nope', input: 'x' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.NotFoundError);
+        assert.equal(error.code, 'model_not_found');
+        return true;
+      });
+      await assert.rejects(client.responses.create({ model: 'mock', input: 'x', previous_response_id: 'resp_gone' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.equal(error.code, 'previous_response_not_found');
+        assert.equal(error.param, 'previous_response_id');
+        return true;
+      });
+    });
+
+    test('SSE framing on the wire', async () => {
+      const res = await post({ model: 'mock', input: 'a b', stream: true });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      const raw = await res.text();
+      assert.match(raw, /^event: response\.created\ndata: \{.*\}\n\n/);
+      const events = parseResponseEvents(raw);
+      assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
+      assert.equal(events.filter((e) => e.type === 'response.output_text.delta').length, 3);
+      assert.ok(!raw.includes('[DONE]'));
+    });
+
+    test('errors over HTTP: 400 malformed JSON, 400 schema, 404 model, 405, 404 route', async () => {
+      const check = async (res: Response, status: number, code: string, param: string | null = null) => {
+        assert.equal(res.status, status);
+        const { error } = await res.json();
+        assert.equal(error.code, code);
+        assert.equal(error.param, param);
+        assert.equal(typeof error.message, 'string');
+        assert.ok(['invalid_request_error', 'server_error'].includes(error.type));
+      };
+      await check(await post('{"model":'), 400, 'invalid_json');
+      await check(await post({ model: 'mock', input: 'x', temperature: 9 }), 400, 'invalid_value', 'temperature');
+      await check(await post({ model: 'mock', input: 'x', stream: true, max_output_tokens: -1 }), 400, 'invalid_value', 'max_output_tokens');
+      await check(await post({ model: 'unknown', input: 'x' }), 404, 'model_not_found', 'model');
+      const wrongMethod = await fetch(`${server.baseUrl}/v1/responses`);
+      assert.equal(wrongMethod.headers.get('allow'), 'POST');
+      await check(wrongMethod, 405, 'method_not_allowed');
+      await check(await fetch(`${server.baseUrl}/v2/anything`), 404, 'not_found');
+    });
+
+    test('413 for a body over the limit, answered before the body is sent', async () => {
+      // Declare 10 MB, send none of it: the answer must come anyway.
+      const reply = await new Promise<string>((resolve, reject) => {
+        const url = new URL(server.baseUrl);
+        const socket = connect(Number(url.port), url.hostname, () => {
+          socket.write(`POST /v1/responses HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"model":`);
+        });
+        let data = '';
+        socket.on('data', (chunk) => {
+          data += chunk;
+          if (data.includes('\r\n\r\n') && data.includes('}}')) {
+            socket.destroy();
+            resolve(data);
+          }
+        });
+        socket.on('error', reject);
+        setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`no answer; got ${JSON.stringify(data)}`));
+        }, 5_000);
+      });
+      assert.match(reply, /^HTTP\/1\.1 413 /);
+      assert.match(reply, /"code":"request_too_large"/);
+    });
+
+    test('x-request-id is echoed; /health and /ready answer', async () => {
+      const res = await fetch(`${server.baseUrl}/health`, { headers: { 'x-request-id': 'conf-123' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-request-id'), 'conf-123');
+      assert.deepEqual(await res.json(), { status: 'ok' });
+      const ready = await fetch(`${server.baseUrl}/ready`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', models: 'ok' } });
+    });
+
+    test('a client disconnecting mid-stream cancels the upstream stream within a second', async () => {
+      const controller = new AbortController();
+      const res = await post({ model: 'slow', input: 'x', stream: true }, { headers: { 'content-type': 'application/json', 'x-request-id': 'disconnect-1' }, signal: controller.signal });
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
+      const disconnectedAt = Date.now();
+      controller.abort();
+      const line = await server.waitForLog((l) => l.msg === 'request completed' && l.request_id === 'disconnect-1', 3_000);
+      assert.equal(line.outcome, 'cancelled');
+      assert.ok(Date.parse(line.time) - disconnectedAt < 1_000, `noticed after ${Date.parse(line.time) - disconnectedAt} ms`);
+      // 100 chunks at 50 ms would take 5 s: the provider stopped, so nothing was generated or stored.
+      await sleep(200);
+      assert.ok(!server.logs.some((l) => l.msg === 'response generated' && l.request_id === 'disconnect-1'));
+    });
+
+    test('SIGTERM during a stream: the stream completes, then the process exits 0', async () => {
+      const own = await startServer(target, configPath);
+      try {
+        const res = await fetch(`${own.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'paced', input: 'x', stream: true }) });
+        const reader = res.body!.getReader();
+        let text = '';
+        while (!text.includes('output_text.delta')) text += new TextDecoder().decode((await reader.read()).value);
+        own.process.kill('SIGTERM');
+        await own.waitForLog((l) => l.msg === 'shutting down');
+        if (target.ownsListener) {
+          // New connections are refused while the stream goes on.
+          await assert.rejects(fetch(`${own.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) }));
+        }
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        const events = parseResponseEvents(text);
+        assert.equal(events.at(-1)!.type, 'response.completed');
+        assert.equal(events.filter((e) => e.type === 'response.output_text.delta').length, 20);
+        const { code } = await own.exited;
+        assert.equal(code, 0);
+        assert.ok(own.logs.some((l) => l.msg === 'stopped'));
+      } finally {
+        await own.stop();
+      }
+    });
+
+    test('a bad config exits non-zero naming each key path', async () => {
+      const { code, stderr } = await runToExit(target, writeConfig(BAD_CONFIG));
+      assert.equal(code, 1);
+      assert.match(stderr, /observability\.tracing\.sampler\.rate: got 1\.5; expected a number from 0 to 1/);
+      assert.match(stderr, /observability\.colour: unknown key/);
+    });
+  });
+}
