@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { parseConfig, parseConfigText } from '../../src/config/parse-config.ts';
+
+const text = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
+
+function keyPaths(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value) && value.length > 0) return value.flatMap((item, i) => keyPaths(item, `${prefix}.${i}`));
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    // Header maps are documented by example; an address is one value in the file.
+    return ['headers', 'address'].includes(key) ? [path] : keyPaths(item, path);
+  });
+}
+
+test('config.example.yaml is valid and states exactly the defaults', () => {
+  assert.deepEqual(parseConfigText(text, {}), parseConfig({}));
+});
+
+test('config.example.yaml mentions every key the schema knows (commented-out optional ones included)', () => {
+  const uncommented = text.replace(/^( +)# (\w+: )/gm, '$1$2');
+  const documented = new Set(keyPaths(parse(uncommented)));
+  const defaults = keyPaths(JSON.parse(JSON.stringify(parseConfig({}))));
+  const missing = defaults.filter((path) => !documented.has(path));
+  assert.deepEqual(missing, []);
+  for (const optional of ['providers.mock.chunks', 'providers.mock.fail_after_chunks', 'models.0.provider_model_id']) {
+    assert.ok(documented.has(optional), `${optional} is not documented`);
+  }
+});
