@@ -246,6 +246,22 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       }
     });
 
+    test('no config file: embedded defaults serve the mock model', async () => {
+      const own = await startServer(target, undefined);
+      try {
+        const started = own.logs.find((l) => l.msg === 'gateway started')!;
+        assert.equal(started.config, 'embedded defaults');
+        assert.deepEqual([started.providers, started.models, started.store], [['mock'], ['mock'], 'memory']);
+        const res = await fetch(`${own.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"mock","input":"Hello, world!"}' });
+        const body = await res.json();
+        assert.equal(body.status, 'completed');
+        assert.equal(body.output[0].content[0].text, 'Echo: Hello, world!');
+        assert.equal(body.usage.total_tokens, 5);
+      } finally {
+        await own.stop();
+      }
+    });
+
     test('a bad config exits non-zero naming each key path', async () => {
       const { code, stderr } = await runToExit(target, writeConfig(BAD_CONFIG));
       assert.equal(code, 1);

@@ -10,10 +10,14 @@ const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'pack
 /** How to start the gateway on one runtime. */
 export interface Target {
   name: string;
-  /** The command line, given the config file path. */
-  command(configPath: string): { command: string; args: string[]; cwd?: string };
+  /** The command line, given the config file path (none: embedded defaults). */
+  command(configPath?: string): { command: string; args: string[]; cwd?: string };
   /** Whether the process stops accepting connections itself on SIGTERM (not under `deno serve`). */
   ownsListener: boolean;
+}
+
+function flag(name: string, value: string | undefined): string[] {
+  return value === undefined ? [] : [name, value];
 }
 
 /** Runs an npm script's command line directly (not through npm), so signals reach the gateway itself. */
@@ -24,20 +28,20 @@ function script(name: string, ...extra: string[]): { command: string; args: stri
 }
 
 export const TARGETS: Record<string, Target> = {
-  node: { name: 'node', ownsListener: true, command: (config) => script('start', '-config', config) },
-  bun: { name: 'bun', ownsListener: true, command: (config) => script('start:bun', '--config', config) },
-  deno: { name: 'deno', ownsListener: true, command: (config) => script('start:deno', '-config', config) },
+  node: { name: 'node', ownsListener: true, command: (config) => script('start', ...flag('-config', config)) },
+  bun: { name: 'bun', ownsListener: true, command: (config) => script('start:bun', ...flag('--config', config)) },
+  deno: { name: 'deno', ownsListener: true, command: (config) => script('start:deno', ...flag('-config', config)) },
   'deno-serve': {
     name: 'deno-serve',
     ownsListener: false,
-    command: (config) => ({ command: join(BIN, 'deno'), args: ['serve', '-A', '--host', '127.0.0.1', '--port', '0', 'src/adapters/deno.ts', '--', '--config', config] }),
+    command: (config) => ({ command: join(BIN, 'deno'), args: ['serve', '-A', '--host', '127.0.0.1', '--port', '0', 'src/adapters/deno.ts', '--', ...flag('--config', config)] }),
   },
 };
 
 /** A target for a compiled binary, run from an empty directory as users would. */
 export function binaryTarget(binary: string): Target {
   const cwd = mkdtempSync(join(tmpdir(), 'gateway-bin-'));
-  return { name: 'binary', ownsListener: true, command: (config) => ({ command: binary, args: ['-config', config], cwd }) };
+  return { name: 'binary', ownsListener: true, command: (config) => ({ command: binary, args: flag('-config', config), cwd }) };
 }
 
 export interface RunningServer {
@@ -87,7 +91,7 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Starts the gateway and resolves once it listens (its address read from its own output). */
-export async function startServer(target: Target, configPath: string, timeoutMs = 30_000): Promise<RunningServer> {
+export async function startServer(target: Target, configPath: string | undefined, timeoutMs = 30_000): Promise<RunningServer> {
   const { command, args, cwd } = target.command(configPath);
   const child = spawn(command, args, { cwd: cwd ?? ROOT, env: childEnv({ PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, any>> = [];
