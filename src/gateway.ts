@@ -11,6 +11,12 @@ import { createProvider } from './providers/create-provider.ts';
 import { ModelRouter } from './providers/model-router.ts';
 import type { Provider } from './providers/provider.ts';
 import { ResponsesService } from './responses/responses-service.ts';
+import { metricsRoute } from './http/routes/metrics.ts';
+import { metricsMiddleware } from './middleware/metrics.ts';
+import { InstrumentedProvider } from './observability/instrumented-provider.ts';
+import { InstrumentedStore } from './observability/instrumented-store.ts';
+import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
+import { providerSeries } from './observability/provider-series.ts';
 
 /** What the gateway needs from its surroundings; everything has a default. */
 export interface GatewayDeps {
@@ -39,6 +45,10 @@ export interface Gateway {
   /** Configured providers by name. */
   readonly providers: ReadonlyMap<string, Provider>;
   readonly store: ConversationStore;
+  /** Model names to providers (instrumented when metrics are on). */
+  readonly router: ModelRouter;
+  /** The metrics registry and families, when metrics are on. */
+  readonly metrics: GatewayMetrics | undefined;
 }
 
 /** Builds a gateway from a validated config. Runtime-agnostic: adapters serve its `fetch`. */
@@ -49,19 +59,35 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   for (const [name, settings] of Object.entries(config.providers)) {
     providers.set(name, deps.providers?.get(name) ?? createProvider(name, settings));
   }
-  const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000));
-  const store = deps.store ?? createStore(config.conversations, { now });
+  const observability = config.observability;
+  const metrics =
+    observability.enabled && observability.metrics.enabled
+      ? new GatewayMetrics({ defaultMetrics: observability.metrics.default_metrics })
+      : undefined;
+
+  // Instrumentation wraps providers and the store only when it is on, so a disabled feature costs nothing.
+  const router = new ModelRouter(
+    config.models,
+    providers,
+    Math.floor(now() / 1000),
+    metrics && ((provider, model) => new InstrumentedProvider(provider, providerSeries(metrics, provider.name, model.name, model.pricing))),
+  );
+  const rawStore = deps.store ?? createStore(config.conversations, { now });
+  const store = metrics ? new InstrumentedStore(rawStore, metrics) : rawStore;
   const inflight = new Inflight();
   let draining = false;
 
-  const app = createApp({ logger, inflight });
+  const app = createApp({ logger, inflight, middleware: metrics ? [metricsMiddleware(metrics)] : [] });
+  // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
   healthRoutes(app, { store, router, draining: () => draining });
+  if (metrics) metricsRoute(app, observability.metrics.path, metrics);
   modelsRoutes(app, router);
   responsesRoutes(app, {
     service: new ResponsesService({ router, store, logger, now }),
     maxBodySize: config.server.max_request_body_size,
   });
   methodNotAllowed(app, {
+    ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
     '/health': ['GET', 'HEAD'],
     '/ready': ['GET', 'HEAD'],
     '/v1/models': ['GET', 'HEAD'],
@@ -86,5 +112,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     logger,
     providers,
     store,
+    router,
+    metrics,
   };
 }

@@ -82,6 +82,8 @@ export const ObservabilitySchema = section({
   metrics: section({
     enabled: v.optional(boolean, true),
     path: v.optional(metricsPath, '/metrics'),
+    /** prom-client's process and runtime metrics (process_*, nodejs_*) beside the gateway's own. */
+    default_metrics: v.optional(boolean, true),
   }),
   tracing: section({
     enabled: v.optional(boolean, false),
@@ -136,6 +138,13 @@ export const ModelSchema = v.strictObject({
   provider_model_id: v.optional(nonEmpty),
   /** Other names clients may use for this model. */
   aliases: v.optional(v.array(nonEmpty, 'expected a list of names'), []),
+  /** US dollars per million tokens, for `provider_cost_usd_total`. */
+  pricing: v.optional(
+    v.strictObject({
+      input_per_million: v.pipe(v.number('expected a price in USD'), v.minValue(0, 'expected a price >= 0')),
+      output_per_million: v.pipe(v.number('expected a price in USD'), v.minValue(0, 'expected a price >= 0')),
+    }),
+  ),
 });
 
 const MemoryStoreSchema = v.strictObject({

@@ -1,3 +1,5 @@
+import { jsonResponse } from '../http/json-response.ts';
+
 /**
  * One error hierarchy for everything the gateway answers with an error. Each
  * class fixes the HTTP status and the OpenAI error `type`; `code` and `param`
@@ -39,11 +41,8 @@ export class GatewayError extends Error {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 
-  toResponse(extraHeaders?: Record<string, string>): Response {
-    const headers = new Headers({ 'content-type': 'application/json' });
-    for (const [k, val] of Object.entries(this.headers ?? {})) headers.set(k, val);
-    for (const [k, val] of Object.entries(extraHeaders ?? {})) headers.set(k, val);
-    return new Response(JSON.stringify(this.toJSON()), { status: this.status, headers });
+  toResponse(): Response {
+    return jsonResponse(this.toJSON(), this.status, this.headers);
   }
 }
 

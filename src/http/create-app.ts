@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { GatewayError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Inflight } from './inflight.ts';
@@ -8,6 +8,8 @@ import { requestContext } from '../middleware/request-context.ts';
 export interface AppOptions {
   logger: Logger;
   inflight: Inflight;
+  /** Middleware after the request context, in order (tracing, metrics). */
+  middleware?: readonly MiddlewareHandler<AppEnv>[];
 }
 
 /** Status for a request whose client went away before the answer was ready (nginx's convention). */
@@ -18,9 +20,10 @@ const CLIENT_CLOSED_REQUEST = 499;
  * middleware, OpenAI-shaped errors, 404 for unknown routes. Routes are added
  * by the caller, then `finish` adds 405 answers for known paths.
  */
-export function createApp({ logger, inflight }: AppOptions): Hono<AppEnv> {
+export function createApp({ logger, inflight, middleware = [] }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestContext({ logger, inflight }));
+  for (const handler of middleware) app.use('*', handler);
   app.notFound(function notFound(c) {
     return new NotFoundError(`Invalid URL (${c.req.method} ${c.req.path}).`, { code: 'not_found' }).toResponse();
   });

@@ -3,9 +3,10 @@ import { InvalidRequestError, PayloadTooLargeError } from '../errors/gateway-err
 /**
  * Reads a JSON request body of at most `limit` bytes. A declared
  * Content-Length over the limit is refused before a byte of the body is read;
- * a chunked body is read only until it passes the limit.
+ * a chunked body is read only until it passes the limit. `onBytes` learns the
+ * size of a body that came without Content-Length.
  */
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+export async function readJsonBody(request: Request, limit: number, onBytes?: (bytes: number) => void): Promise<unknown> {
   const declared = request.headers.get('content-length');
   let text: string;
   if (declared !== null) {
@@ -13,7 +14,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     // The runtime enforces Content-Length, and text() is the fast path on every adapter.
     text = await request.text();
   } else {
-    text = await readLimited(request.body, limit);
+    text = await readLimited(request.body, limit, onBytes);
   }
   if (text.trim() === '') {
     throw new InvalidRequestError('The request body is empty; send a JSON object.', { code: 'invalid_json' });
@@ -28,7 +29,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   }
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number, onBytes?: (bytes: number) => void): Promise<string> {
   if (!body) return '';
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -43,6 +44,7 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, limit: numbe
     }
     chunks.push(value);
   }
+  onBytes?.(total);
   const all = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

@@ -15,6 +15,12 @@ export class RequestScope {
   readonly startedAt = performance.now();
   /** Matched route template, e.g. `/v1/responses/:id`; `unmatched` when no route matched. */
   route = 'unmatched';
+  /** Request body bytes read (for bodies without Content-Length). */
+  requestBytes = 0;
+  /** Response body bytes streamed to the client. */
+  responseBytes = 0;
+  /** Milliseconds spent waiting for the upstream provider. */
+  upstreamMs = 0;
   private deferredEnd = false;
   private outcome: Outcome | undefined;
   private listeners: EndListener[] = [];

@@ -27,7 +27,8 @@ export function requestContext({ logger, inflight }: RequestContextOptions): Mid
     inflight.begin();
     await next();
     const matched = routePath(c, -1);
-    scope.route = matched === '*' ? 'unmatched' : matched;
+    // Only the catch-all middleware matched: no route did.
+    scope.route = matched === '/*' || matched === '*' ? 'unmatched' : matched;
     const status = c.res.status;
     c.res.headers.set('x-request-id', scope.id);
     const method = c.req.method;

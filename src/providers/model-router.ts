@@ -21,10 +21,20 @@ export class ModelRouter {
   private readonly routes = new Map<string, Route>();
   private readonly entries: ModelEntry[] = [];
 
-  constructor(models: readonly ModelConfig[], providers: ReadonlyMap<string, Provider>, createdAt: number) {
+  /**
+   * `decorate` may wrap each model's provider (instrumentation): it is called
+   * once per configured model, so a wrapper can bind that model's labels.
+   */
+  constructor(
+    models: readonly ModelConfig[],
+    providers: ReadonlyMap<string, Provider>,
+    createdAt: number,
+    decorate?: (provider: Provider, model: ModelConfig) => Provider,
+  ) {
     for (const model of models) {
-      const provider = providers.get(model.provider);
-      if (!provider) continue;
+      const found = providers.get(model.provider);
+      if (!found) continue;
+      const provider = decorate ? decorate(found, model) : found;
       const route: Route = { name: model.name, provider, providerModelId: model.provider_model_id ?? model.name };
       for (const name of [model.name, ...model.aliases]) {
         this.routes.set(name, route);

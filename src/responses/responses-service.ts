@@ -1,6 +1,7 @@
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
 import type { RequestScope } from '../http/request-scope.ts';
+import { jsonResponse } from '../http/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';
@@ -118,18 +119,27 @@ export class ResponsesService {
   }
 
   private async generate(p: Prepared, scope: RequestScope): Promise<Response> {
-    const result = await p.route.provider.generate(p.canonical, scope.signal);
+    const upstreamStart = performance.now();
+    const result = await p.route.provider.generate(p.canonical, scope.signal).finally(() => {
+      scope.upstreamMs = performance.now() - upstreamStart;
+    });
     const response = p.draft.finish(result.status, toOutputItems(result.output, result.status), result.usage, {
       incomplete_reason: result.incomplete_reason,
     });
     await this.save(p, response, scope);
-    return Response.json(response);
+    return jsonResponse(response);
   }
 
   private async stream(p: Prepared, scope: RequestScope): Promise<Response> {
     // Errors before the upstream accepts the request reject here and are answered with a status.
-    const events = await p.route.provider.stream(p.canonical, scope.signal);
+    const upstreamStart = performance.now();
+    const events = await p.route.provider.stream(p.canonical, scope.signal).catch((error: unknown) => {
+      scope.upstreamMs = performance.now() - upstreamStart;
+      throw error;
+    });
     const encoder = new ResponsesStreamEncoder(p.draft, (response, failure) => {
+      // The upstream is done with its last event; what follows is the gateway's own time.
+      scope.upstreamMs = performance.now() - upstreamStart;
       if (failure) this.deps.logger.warn('response failed mid-stream', { request_id: scope.id, provider: p.route.provider.name, model: p.route.name, error: failure });
       return this.save(p, response, scope);
     });

@@ -5,8 +5,9 @@
  * stream short. Cancellation passes through to the source.
  */
 export function catchStreamErrors<T>(source: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
+  if (errorSafe.has(source)) return source;
   const reader = source.getReader();
-  return new ReadableStream<T | { type: 'error'; error: unknown }>(
+  return markErrorSafe(new ReadableStream<T | { type: 'error'; error: unknown }>(
     {
       async pull(controller) {
         try {
@@ -23,5 +24,13 @@ export function catchStreamErrors<T>(source: ReadableStream<T>): ReadableStream<
       },
     },
     { highWaterMark: 0 },
-  );
+  ));
+}
+
+const errorSafe = new WeakSet<ReadableStream>();
+
+/** Declares that `stream` never errors (its failures are in-band), so it is not wrapped again. */
+export function markErrorSafe<S extends ReadableStream>(stream: S): S {
+  errorSafe.add(stream);
+  return stream;
 }

@@ -18,6 +18,7 @@ export function trackDelivery(source: ReadableStream<Uint8Array>, scope: Request
             controller.close();
             scope.end('completed');
           } else {
+            scope.responseBytes += value.byteLength;
             controller.enqueue(value);
           }
         } catch (error) {

@@ -21,12 +21,12 @@ test('config.example.yaml is valid and states exactly the defaults', () => {
 });
 
 test('config.example.yaml mentions every key the schema knows (commented-out optional ones included)', () => {
-  const uncommented = text.replace(/^( +)# (\w+: )/gm, '$1$2');
+  const uncommented = text.replace(/^( +)# ( *)(\w+:)(?= |$)/gm, '$1$2$3');
   const documented = new Set(keyPaths(parse(uncommented)));
   const defaults = keyPaths(JSON.parse(JSON.stringify(parseConfig({}))));
   const missing = defaults.filter((path) => !documented.has(path));
   assert.deepEqual(missing, []);
-  for (const optional of ['providers.mock.chunks', 'providers.mock.fail_after_chunks', 'models.0.provider_model_id']) {
+  for (const optional of ['providers.mock.chunks', 'providers.mock.fail_after_chunks', 'models.0.provider_model_id', 'models.0.pricing.input_per_million', 'models.0.pricing.output_per_million']) {
     assert.ok(documented.has(optional), `${optional} is not documented`);
   }
 });

@@ -22,7 +22,7 @@ describe('config defaults', () => {
     assert.deepEqual(config.models, [{ name: 'mock', provider: 'mock', aliases: [] }]);
     assert.deepEqual(config.conversations, { store: 'memory', ttl: 3_600_000, max_entries: 10_000 });
     assert.equal(config.observability.enabled, true);
-    assert.deepEqual(config.observability.metrics, { enabled: true, path: '/metrics' });
+    assert.deepEqual(config.observability.metrics, { enabled: true, path: '/metrics', default_metrics: true });
     assert.equal(config.observability.tracing.enabled, false);
     assert.deepEqual(config.server, { address: { hostname: '0.0.0.0', port: 8080 }, max_request_body_size: 10 * 1024 * 1024, shutdown_grace: 30_000 });
   });

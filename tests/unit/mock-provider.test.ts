@@ -34,7 +34,7 @@ describe('mock provider', () => {
     const events = await collect(await provider.stream(request('a b c'), new AbortController().signal));
     const deltas = events.filter((e) => e.type === 'text.delta');
     assert.equal(deltas.length, 20);
-    assert.deepEqual(events.find((e) => e.type === 'usage'), { type: 'usage', usage: { input_tokens: 3, input_tokens_details: { cached_tokens: 0 }, output_tokens: 20, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 23 } });
+    assert.deepEqual(events.filter((e) => e.type === 'usage').at(-1), { type: 'usage', usage: { input_tokens: 3, input_tokens_details: { cached_tokens: 0 }, output_tokens: 20, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 23 } });
     assert.deepEqual(events.at(-1), { type: 'done', status: 'completed', model: 'm' });
   });
 
@@ -69,7 +69,7 @@ describe('mock provider', () => {
         seen.push(value.type);
       }
     }, /fail after 2 chunks/);
-    assert.deepEqual(seen, ['message.start', 'text.delta', 'text.delta', 'usage']);
+    assert.deepEqual(seen, ['message.start', 'usage', 'text.delta', 'text.delta', 'usage']);
     await assert.rejects(provider.generate(request('x'), new AbortController().signal), { status: 502 });
   });
 });

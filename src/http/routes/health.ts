@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { ConversationStore } from '../../conversation/store.ts';
 import type { ModelRouter } from '../../providers/model-router.ts';
+import { jsonResponse } from '../json-response.ts';
 import type { AppEnv } from '../types.ts';
 
 export interface HealthOptions {
@@ -19,10 +20,10 @@ export interface HealthOptions {
  * shutting down.
  */
 export function healthRoutes(app: Hono<AppEnv>, { store, router, draining, checkTimeoutMs = 2_000 }: HealthOptions): void {
-  app.get('/health', function health(c) {
-    return c.json({ status: 'ok' });
+  app.get('/health', function health() {
+    return jsonResponse({ status: 'ok' });
   });
-  app.get('/ready', async function ready(c) {
+  app.get('/ready', async function ready() {
     const checks: Record<string, string> = {};
     checks.store = await withTimeout(store.ping(), checkTimeoutMs).then(
       () => 'ok',
@@ -31,7 +32,7 @@ export function healthRoutes(app: Hono<AppEnv>, { store, router, draining, check
     checks.models = router.size > 0 ? 'ok' : 'no model is configured';
     if (draining()) checks.shutdown = 'shutting down';
     const ok = Object.values(checks).every((value) => value === 'ok');
-    return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
+    return jsonResponse({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
+import { jsonResponse } from '../json-response.ts';
 import { readJsonBody } from '../read-json-body.ts';
 import type { AppEnv } from '../types.ts';
 
@@ -12,7 +13,7 @@ export interface ResponsesRouteOptions {
 export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: ResponsesRouteOptions): void {
   app.post('/v1/responses', async function createResponse(c) {
     const scope = c.get('scope');
-    const body = await readJsonBody(c.req.raw, maxBodySize);
+    const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
     // A client that leaves while a non-streamed answer is generated aborts the upstream call.
     // (Streams notice the client leaving through their own cancellation instead.)
     const streaming = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
@@ -20,13 +21,13 @@ export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: Res
     return service.create(body, scope);
   });
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
-    return c.json(await service.retrieve(c.req.param('id')));
+    return jsonResponse(await service.retrieve(c.req.param('id')));
   });
   app.delete('/v1/responses/:id', async function deleteResponse(c) {
-    return c.json(await service.delete(c.req.param('id')));
+    return jsonResponse(await service.delete(c.req.param('id')));
   });
   app.get('/v1/responses/:id/input_items', async function listInputItems(c) {
-    return c.json(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams));
+    return jsonResponse(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams));
   });
 }
 

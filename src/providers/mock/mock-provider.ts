@@ -73,6 +73,8 @@ export class MockProvider implements Provider {
     const { words, truncated } = this.limit(reply, request.max_output_tokens);
     const failAfter = this.config.fail_after_chunks;
     yield { type: 'message.start', index: 0 };
+    // Input tokens are known at once, as real upstreams report them in their first event.
+    yield { type: 'usage', usage: makeUsage(reply.inputTokens, 0) };
     for (let i = 0; i < words.length; i++) {
       if (i === failAfter) {
         // Usage as far as it got, as a real upstream reports it before failing.

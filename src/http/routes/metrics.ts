@@ -1,0 +1,16 @@
+import type { Hono } from 'hono';
+import type { GatewayMetrics } from '../../observability/metrics/gateway-metrics.ts';
+import type { AppEnv } from '../types.ts';
+
+/**
+ * The Prometheus scrape endpoint. It is registered before any rate limiting
+ * or authentication, so scrapes are never refused. A scrape is counted in
+ * `http_requests_total` when it has been answered, so it shows in the next one.
+ */
+export function metricsRoute(app: Hono<AppEnv>, path: string, metrics: GatewayMetrics): void {
+  app.get(path, async function scrape() {
+    const { body, contentType } = await metrics.render();
+    const bytes = new TextEncoder().encode(body);
+    return new Response(bytes, { headers: { 'content-type': contentType, 'content-length': String(bytes.byteLength) } });
+  });
+}
