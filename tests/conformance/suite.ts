@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
+import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 
@@ -246,9 +247,20 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       }
     });
 
-    test('no config file: embedded defaults serve the mock model', async () => {
+    test("no config file: embedded defaults serve the mock model, with the seed's metrics", async () => {
       const own = await startServer(target, undefined);
       try {
+        const scrape = async () => {
+          const res = await fetch(`${own.baseUrl}/metrics`);
+          assert.equal(res.status, 200);
+          return res.text();
+        };
+        // The seed's expected output: the gauge at 0 from the start; a scrape shows in the next one.
+        const first = await scrape();
+        assert.match(first, /^conversation_active_count\{backend="memory"\} 0$/m);
+        assert.match(first, /^# HELP http_requests_total Total number of HTTP requests$/m);
+        assert.doesNotMatch(first, /path="\/metrics"/);
+        assert.match(await scrape(), /^http_requests_total\{method="GET",path="\/metrics",status="200"\} 1$/m);
         const started = own.logs.find((l) => l.msg === 'gateway started')!;
         assert.equal(started.config, 'embedded defaults');
         assert.deepEqual([started.providers, started.models, started.store], [['mock'], ['mock'], 'memory']);
@@ -257,6 +269,19 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
         assert.equal(body.status, 'completed');
         assert.equal(body.output[0].content[0].text, 'Echo: Hello, world!');
         assert.equal(body.usage.total_tokens, 5);
+        const streamed = await fetch(`${own.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"mock","input":"Hello","stream":true}' });
+        await streamed.text();
+        const samples = parseExposition(await scrape());
+        const mock = { provider: 'mock', model: 'mock' };
+        assert.equal(sample(samples, 'http_requests_total', { method: 'POST', path: '/v1/responses', status: '200' }), 2);
+        for (const operation of ['generate', 'generate_stream']) {
+          assert.equal(sample(samples, 'provider_requests_total', { ...mock, operation, status: 'success' }), 1, operation);
+          assert.equal(sample(samples, 'provider_request_duration_seconds_count', { ...mock, operation }), 1, operation);
+        }
+        assert.equal(sample(samples, 'provider_tokens_total', { ...mock, type: 'input' }), 3);
+        assert.equal(sample(samples, 'provider_tokens_total', { ...mock, type: 'output' }), 5);
+        assert.equal(sample(samples, 'provider_stream_chunks_total', mock), 2);
+        assert.equal(sample(samples, 'conversation_active_count', { backend: 'memory' }), 2);
       } finally {
         await own.stop();
       }

@@ -47,7 +47,14 @@ export class GatewayMetrics {
   private readonly http = new Map<string, Map<string, HttpSeries>>();
 
   constructor(options: GatewayMetricsOptions) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // These gauges end in _total, which Prometheus reserves for counters (promtool rejects
+      // them); the same numbers stay available, by type, as nodejs_active_handles and friends.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
   }
 
   /** `conversation_active_count{backend}`, read from the store at scrape time so it is exact. */

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
+import { ROOT, startServer, TARGETS, writeConfig, type RunningServer } from '../helpers/server.ts';
+
+/**
+ * The seed's monitoring story end to end: Debian's Prometheus scrapes the
+ * gateway with the scrape config users get (compose/prometheus.yml, interval
+ * and target overridden), `hey` drives the seed's load-test command, and every
+ * example query of the seed (the per-model quantile in its corrected form) is
+ * answered with data through Prometheus's HTTP API.
+ */
+
+const GATEWAY_CONFIG = `
+server:
+  address: "127.0.0.1:0"
+providers:
+  mock:
+    type: mock
+  broken:
+    type: mock
+    fail_after_chunks: 0
+models:
+  - name: gpt-4o-mini
+    provider: mock
+  - name: claude-sonnet
+    provider: mock
+  - name: broken
+    provider: broken
+`;
+
+/** The seed's example queries; the last is the corrected form of its unparseable "by model" query (ERRATA 1). */
+const QUERIES = {
+  requestRate: 'rate(http_requests_total[5m])',
+  p95Latency: 'histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m]))',
+  errorRate: 'rate(http_requests_total{status=~"5.."}[5m])',
+  tokensPerMinute: 'rate(provider_tokens_total[1m]) * 60',
+  providerP95: 'histogram_quantile(0.95, sum by (le, provider, model) (rate(provider_request_duration_seconds_bucket[5m])))',
+};
+const SEED_UNPARSEABLE = 'histogram_quantile(0.95, rate(provider_request_duration_seconds_bucket[5m])) by (provider, model)';
+
+function requireTool(name: string): string {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(found, `${name} is not installed (apt-get install -y prometheus hey; .ci/run does this)`);
+  return found;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Vector {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+describe('real Prometheus', () => {
+  let gateway: RunningServer;
+  let prometheus: ChildProcess;
+  let promUrl: string;
+  let promLog = '';
+
+  async function query(expr: string): Promise<{ status: string; data?: { result: Vector[] }; errorType?: string; error?: string }> {
+    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    return res.json() as never;
+  }
+
+  async function scrapes(): Promise<number> {
+    const up = await query('count_over_time(up{job="llm-gateway"}[10m])');
+    return Number(up.data?.result[0]?.value[1] ?? 0);
+  }
+
+  async function waitForScrapes(count: number): Promise<void> {
+    const start = await scrapes();
+    for (let i = 0; (await scrapes()) < start + count; i++) {
+      assert.ok(i < 60, `Prometheus stopped scraping:\n${promLog.slice(-2000)}`);
+      await sleep(250);
+    }
+  }
+
+  before(async () => {
+    const prometheusBin = requireTool('prometheus');
+    requireTool('hey');
+    requireTool('promtool');
+    gateway = await startServer(TARGETS.node!, writeConfig(GATEWAY_CONFIG));
+    const target = new URL(gateway.baseUrl).host;
+
+    // The scrape config users get, with a 1 s interval and this test's gateway as the target.
+    const config = parse(readFileSync(join(ROOT, 'compose/prometheus.yml'), 'utf8'));
+    config.global.scrape_interval = '1s';
+    config.global.evaluation_interval = '1s';
+    const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'llm-gateway');
+    job.static_configs[0].targets = [target];
+    const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+    writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
+    const port = await freePort();
+    promUrl = `http://127.0.0.1:${port}`;
+    prometheus = spawn(
+      prometheusBin,
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    prometheus.stderr!.on('data', (d) => (promLog += d));
+    for (let i = 0; ; i++) {
+      const ready = await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false);
+      if (ready) break;
+      assert.ok(i < 100, `Prometheus did not become ready:\n${promLog.slice(-2000)}`);
+      await sleep(200);
+    }
+  });
+
+  after(async () => {
+    prometheus?.kill('SIGKILL');
+    await gateway?.stop();
+  });
+
+  test("the seed's load test, then every example query returns plausible data", async () => {
+    const url = `${gateway.baseUrl}/v1/responses`;
+    // A gateway that has been running has its series already; rate() needs them to exist before the load.
+    for (const body of ['{"model":"gpt-4o-mini","input":"test"}', '{"model":"claude-sonnet","input":"a b c","stream":true}', '{"model":"broken","input":"x"}']) {
+      await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+    }
+    await waitForScrapes(2);
+    // The seed's command, verbatim but for the address.
+    execFileSync('hey', ['-n', '1000', '-c', '10', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"gpt-4o-mini","input":"test"}', url], { stdio: 'pipe' });
+    // A second model, streamed, so "by model" has more than one series.
+    execFileSync('hey', ['-n', '200', '-c', '5', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"claude-sonnet","input":"a b c","stream":true}', url], { stdio: 'pipe' });
+    // Provoke 5xx: the broken upstream answers 502.
+    execFileSync('hey', ['-n', '50', '-c', '5', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"broken","input":"x"}', url], { stdio: 'pipe' });
+
+    await waitForScrapes(3);
+
+    const series = async (name: keyof typeof QUERIES) => {
+      const result = await query(QUERIES[name]);
+      assert.equal(result.status, 'success', `${name}: ${result.error}`);
+      assert.ok(result.data!.result.length > 0, `${name} returned no series`);
+      return result.data!.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+    };
+    const find = (rows: Array<{ labels: Record<string, string>; value: number }>, labels: Record<string, string>) => {
+      const row = rows.find((r) => Object.entries(labels).every(([k, v]) => r.labels[k] === v));
+      assert.ok(row, `no series with ${JSON.stringify(labels)} in ${JSON.stringify(rows.map((r) => r.labels))}`);
+      return row.value;
+    };
+
+    const rate = await series('requestRate');
+    assert.ok(find(rate, { method: 'POST', path: '/v1/responses', status: '200' }) > 0);
+
+    const p95 = await series('p95Latency');
+    const latency = find(p95, { method: 'POST', path: '/v1/responses' });
+    assert.ok(latency > 0 && latency < 5, `p95 ${latency} s`);
+
+    const errors = await series('errorRate');
+    assert.ok(find(errors, { path: '/v1/responses', status: '502' }) > 0);
+    assert.ok(errors.every((r) => r.labels.status!.startsWith('5')));
+
+    const tokens = await series('tokensPerMinute');
+    assert.ok(find(tokens, { provider: 'mock', model: 'gpt-4o-mini', type: 'input' }) > 0);
+    assert.ok(find(tokens, { provider: 'mock', model: 'gpt-4o-mini', type: 'output' }) > 0);
+    assert.ok(find(tokens, { provider: 'mock', model: 'claude-sonnet', type: 'output' }) > 0);
+
+    const byModel = await series('providerP95');
+    for (const model of ['gpt-4o-mini', 'claude-sonnet']) {
+      const value = find(byModel, { provider: 'mock', model });
+      assert.ok(value > 0 && value < 5, `${model} p95 ${value} s`);
+    }
+    assert.deepEqual(Object.keys(byModel[0]!.labels).sort(), ['model', 'provider']);
+  });
+
+  test("the seed's own per-model query does not parse (ERRATA 1); the documented form does", async () => {
+    const bad = await query(SEED_UNPARSEABLE);
+    assert.equal(bad.status, 'error');
+    assert.equal(bad.errorType, 'bad_data');
+    assert.match(bad.error!, /unexpected <by>/);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const expr of Object.values(QUERIES)) assert.ok(readme.includes(expr), `README does not show ${expr}`);
+    assert.ok(!readme.includes(SEED_UNPARSEABLE));
+  });
+
+  test('promtool check metrics accepts the exposition (its only lint is the seed-mandated gauge name)', async () => {
+    const exposition = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+    const problems = `${result.stdout}${result.stderr}`.trim().split('\n').filter(Boolean);
+    // Exit 1 would be a format error; 3 means lint findings only.
+    assert.ok(result.status === 0 || result.status === 3, `promtool exited ${result.status}: ${problems.join('\n')}`);
+    assert.deepEqual(problems, ['conversation_active_count non-histogram and non-summary metrics should not have "_count" suffix']);
+  });
+});
