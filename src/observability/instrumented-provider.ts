@@ -1,8 +1,7 @@
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../responses/types.ts';
-import { catchStreamErrors, markErrorSafe } from '../streaming/catch-stream-errors.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
-import { StreamMeter, type StreamStats } from './stream-meter.ts';
+import { meterStream, type StreamStats } from './stream-meter.ts';
 
 /**
  * A Provider that records the calls of the provider it wraps, for one
@@ -53,8 +52,7 @@ export class InstrumentedProvider implements Provider {
       op.duration.observe((performance.now() - start) / 1000);
       throw error;
     }
-    const meter = new StreamMeter(signal, (stats) => this.settleStream(op, start, stats));
-    return markErrorSafe(catchStreamErrors(source).pipeThrough(meter));
+    return meterStream(source, signal, (stats) => this.settleStream(op, start, stats));
   }
 
   private settleStream(op: OperationSeries, start: number, stats: StreamStats): void {
