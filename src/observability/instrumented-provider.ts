@@ -31,9 +31,7 @@ export class InstrumentedProvider implements Provider {
     try {
       result = await this.delegate.generate(request, signal);
     } catch (error) {
-      (signal.aborted ? op.cancelled : op.error).inc();
-      op.duration.observe((performance.now() - start) / 1000);
-      throw error;
+      throw failed(op, start, signal, error);
     }
     op.success.inc();
     op.duration.observe((performance.now() - start) / 1000);
@@ -48,9 +46,7 @@ export class InstrumentedProvider implements Provider {
     try {
       source = await this.delegate.stream(request, signal);
     } catch (error) {
-      (signal.aborted ? op.cancelled : op.error).inc();
-      op.duration.observe((performance.now() - start) / 1000);
-      throw error;
+      throw failed(op, start, signal, error);
     }
     return meterStream(source, signal, (stats) => this.settleStream(op, start, stats));
   }
@@ -72,4 +68,11 @@ export class InstrumentedProvider implements Provider {
     const cost = this.series.cost;
     if (cost) cost.child.inc(usage.input_tokens * cost.inputPerToken + usage.output_tokens * cost.outputPerToken);
   }
+}
+
+/** Records a call that failed before it produced a result (cancelled if the client had gone); returns the error. */
+function failed(op: OperationSeries, start: number, signal: AbortSignal, error: unknown): unknown {
+  (signal.aborted ? op.cancelled : op.error).inc();
+  op.duration.observe((performance.now() - start) / 1000);
+  return error;
 }

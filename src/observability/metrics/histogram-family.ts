@@ -1,4 +1,4 @@
-import type { MetricValue } from './metric-family.ts';
+import { MetricFamily, type MetricValue } from './metric-family.ts';
 
 /** One labelled series of a histogram: bucket counts, sum and count, updated in place. */
 export class HistogramChild {
@@ -30,42 +30,26 @@ export class HistogramChild {
   }
 }
 
-/** A Prometheus histogram with pre-bound children; see CounterFamily for why. */
-export class HistogramFamily {
+/** A Prometheus histogram with pre-bound children (see MetricFamily). */
+export class HistogramFamily extends MetricFamily<HistogramChild> {
   readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  private readonly children = new Map<string, HistogramChild>();
 
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[],
-    readonly bounds: readonly number[],
-  ) {}
-
-  child(...values: string[]): HistogramChild {
-    const key = values.join('\u0000');
-    let child = this.children.get(key);
-    if (!child) {
-      child = new HistogramChild(Object.fromEntries(this.labelNames.map((name, i) => [name, values[i]!])), this.bounds);
-      this.children.set(key, child);
-    }
-    return child;
+  constructor(name: string, help: string, labelNames: readonly string[], readonly bounds: readonly number[]) {
+    super(name, help, labelNames);
   }
 
-  get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
-    const values: MetricValue[] = [];
-    const bucketName = `${this.name}_bucket`;
-    for (const child of this.children.values()) {
-      let cumulative = 0;
-      for (let i = 0; i <= this.bounds.length; i++) {
-        cumulative += child.counts[i]!;
-        const le = i < this.bounds.length ? this.bounds[i]! : '+Inf';
-        values.push({ metricName: bucketName, labels: { ...child.labels, le }, value: cumulative });
-      }
-      values.push({ metricName: `${this.name}_sum`, labels: child.labels, value: child.sum });
-      values.push({ metricName: `${this.name}_count`, labels: child.labels, value: child.count });
+  protected create(labels: Readonly<Record<string, string>>): HistogramChild {
+    return new HistogramChild(labels, this.bounds);
+  }
+
+  protected collect(child: HistogramChild, into: MetricValue[]): void {
+    let cumulative = 0;
+    for (let i = 0; i <= this.bounds.length; i++) {
+      cumulative += child.counts[i]!;
+      const le = i < this.bounds.length ? this.bounds[i]! : '+Inf';
+      into.push({ metricName: `${this.name}_bucket`, labels: { ...child.labels, le }, value: cumulative });
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    into.push({ metricName: `${this.name}_sum`, labels: child.labels, value: child.sum });
+    into.push({ metricName: `${this.name}_count`, labels: child.labels, value: child.count });
   }
 }
