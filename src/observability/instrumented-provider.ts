@@ -1,4 +1,4 @@
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderResult } from '../providers/provider.ts';
+import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../responses/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
@@ -24,14 +24,14 @@ export class InstrumentedProvider implements Provider {
     return this.delegate.type;
   }
 
-  async generate(request: CanonicalRequest, signal: AbortSignal): Promise<ProviderResult> {
+  async generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
     const op = this.series.generate;
     const start = performance.now();
     let result: ProviderResult;
     try {
-      result = await this.delegate.generate(request, signal);
+      result = await this.delegate.generate(request, call);
     } catch (error) {
-      throw failed(op, start, signal, error);
+      throw failed(op, start, call.signal, error);
     }
     op.success.inc();
     op.duration.observe((performance.now() - start) / 1000);
@@ -39,16 +39,16 @@ export class InstrumentedProvider implements Provider {
     return result;
   }
 
-  async stream(request: CanonicalRequest, signal: AbortSignal): Promise<ReadableStream<CanonicalEvent>> {
+  async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
     const op = this.series.generate_stream;
     const start = performance.now();
     let source: ReadableStream<CanonicalEvent>;
     try {
-      source = await this.delegate.stream(request, signal);
+      source = await this.delegate.stream(request, call);
     } catch (error) {
-      throw failed(op, start, signal, error);
+      throw failed(op, start, call.signal, error);
     }
-    return meterStream(source, signal, (stats) => this.settleStream(op, start, stats));
+    return meterStream(source, call.signal, (stats) => this.settleStream(op, start, stats));
   }
 
   private settleStream(op: OperationSeries, start: number, stats: StreamStats): void {

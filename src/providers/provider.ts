@@ -67,9 +67,20 @@ export type CanonicalEvent =
   /** Added by the gateway when the provider's stream errors; providers do not emit it. */
   | { type: 'error'; error: unknown };
 
+/** What a provider needs to know about the call besides the request itself. */
+export interface ProviderCall {
+  /** Aborts when the client goes away; the upstream request must be aborted with it. */
+  readonly signal: AbortSignal;
+  /**
+   * Headers every upstream HTTP request of this call must carry: the gateway's
+   * `x-request-id`, and `traceparent`/`tracestate` when the call is traced.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /**
- * A provider speaks to one upstream. Both methods must honour `signal`: when it
- * aborts (client gone, shutdown), the upstream request is aborted too.
+ * A provider speaks to one upstream. Both methods must honour `call.signal`:
+ * when it aborts (client gone), the upstream request is aborted too.
  * `stream` resolves once the upstream has accepted the request, so errors
  * before the first byte reject it and can still be answered with a status.
  */
@@ -78,6 +89,6 @@ export interface Provider {
   readonly name: string;
   /** The provider type (`mock`, `openai`, …). */
   readonly type: string;
-  generate(request: CanonicalRequest, signal: AbortSignal): Promise<ProviderResult>;
-  stream(request: CanonicalRequest, signal: AbortSignal): Promise<ReadableStream<CanonicalEvent>>;
+  generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult>;
+  stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>>;
 }

@@ -5,7 +5,7 @@ import { jsonResponse } from '../http/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';
-import type { CanonicalRequest } from '../providers/provider.ts';
+import type { CanonicalRequest, ProviderCall } from '../providers/provider.ts';
 import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
 import { trackDelivery } from '../streaming/track-delivery.ts';
@@ -120,7 +120,7 @@ export class ResponsesService {
 
   private async generate(p: Prepared, scope: RequestScope): Promise<Response> {
     const upstreamStart = performance.now();
-    const result = await p.route.provider.generate(p.canonical, scope.signal).finally(() => {
+    const result = await p.route.provider.generate(p.canonical, providerCall(scope)).finally(() => {
       scope.upstreamMs = performance.now() - upstreamStart;
     });
     const response = p.draft.finish(result.status, toOutputItems(result.output, result.status), result.usage, {
@@ -133,7 +133,7 @@ export class ResponsesService {
   private async stream(p: Prepared, scope: RequestScope): Promise<Response> {
     // Errors before the upstream accepts the request reject here and are answered with a status.
     const upstreamStart = performance.now();
-    const events = await p.route.provider.stream(p.canonical, scope.signal).catch((error: unknown) => {
+    const events = await p.route.provider.stream(p.canonical, providerCall(scope)).catch((error: unknown) => {
       scope.upstreamMs = performance.now() - upstreamStart;
       throw error;
     });
@@ -182,4 +182,8 @@ function parseListQuery(query: URLSearchParams): { limit: number; order: 'asc' |
     throw new InvalidRequestError(`Invalid value for 'order': expected asc or desc, got ${JSON.stringify(order)}.`, { param: 'order', code: 'invalid_value' });
   }
   return { limit, order, after: query.get('after') ?? undefined };
+}
+
+function providerCall(scope: RequestScope): ProviderCall {
+  return { signal: scope.signal, headers: { 'x-request-id': scope.id } };
 }

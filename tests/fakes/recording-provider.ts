@@ -1,4 +1,4 @@
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderResult } from '../../src/providers/provider.ts';
+import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../../src/providers/provider.ts';
 
 /**
  * Wraps a provider and records what the gateway asked of it and whether the
@@ -7,6 +7,7 @@ import type { CanonicalEvent, CanonicalRequest, Provider, ProviderResult } from 
  */
 export class RecordingProvider implements Provider {
   readonly requests: CanonicalRequest[] = [];
+  readonly calls: ProviderCall[] = [];
   abortedAt: number | undefined;
   streamCancelledAt: number | undefined;
 
@@ -20,14 +21,14 @@ export class RecordingProvider implements Provider {
     return this.delegate.type;
   }
 
-  generate(request: CanonicalRequest, signal: AbortSignal): Promise<ProviderResult> {
-    this.record(request, signal);
-    return this.delegate.generate(request, signal);
+  generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
+    this.record(request, call);
+    return this.delegate.generate(request, call);
   }
 
-  async stream(request: CanonicalRequest, signal: AbortSignal): Promise<ReadableStream<CanonicalEvent>> {
-    this.record(request, signal);
-    const reader = (await this.delegate.stream(request, signal)).getReader();
+  async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
+    this.record(request, call);
+    const reader = (await this.delegate.stream(request, call)).getReader();
     return new ReadableStream<CanonicalEvent>({
       pull: async (controller) => {
         const { done, value } = await reader.read();
@@ -41,8 +42,9 @@ export class RecordingProvider implements Provider {
     });
   }
 
-  private record(request: CanonicalRequest, signal: AbortSignal): void {
+  private record(request: CanonicalRequest, call: ProviderCall): void {
     this.requests.push(request);
-    signal.addEventListener('abort', () => (this.abortedAt = performance.now()), { once: true });
+    this.calls.push(call);
+    call.signal.addEventListener('abort', () => (this.abortedAt = performance.now()), { once: true });
   }
 }

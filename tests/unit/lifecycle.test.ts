@@ -49,6 +49,15 @@ describe('cancellation', () => {
   });
 });
 
+describe('what a provider is told about the call', () => {
+  test('the request id, as the x-request-id header for upstream requests', async () => {
+    const provider = slowRecorder();
+    const { post } = testGateway(SLOW, { providers: new Map([['slow', provider]]) });
+    await (await post('/v1/responses', { model: 'slow', input: 'x', max_output_tokens: 1 }, { 'x-request-id': 'req-42' })).text();
+    assert.deepEqual(provider.calls[0]!.headers, { 'x-request-id': 'req-42' });
+  });
+});
+
 describe('health and readiness', () => {
   test('/health is always ok; /ready checks the store and models', async () => {
     const { request } = testGateway();

@@ -2,7 +2,7 @@ import type { ProviderConfig } from '../../config/schema.ts';
 import { UpstreamError } from '../../errors/gateway-error.ts';
 import { makeUsage } from '../../responses/types.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderResult } from '../provider.ts';
+import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import { mockReply, type MockReply } from './mock-text.ts';
 
 type MockConfig = Extract<ProviderConfig, { type: 'mock' }>;
@@ -20,7 +20,7 @@ export class MockProvider implements Provider {
     private readonly config: MockConfig,
   ) {}
 
-  async generate(request: CanonicalRequest, signal: AbortSignal): Promise<ProviderResult> {
+  async generate(request: CanonicalRequest, { signal }: ProviderCall): Promise<ProviderResult> {
     if (this.config.ttfb_ms > 0) await abortableSleep(this.config.ttfb_ms, signal);
     const reply = mockReply(request, this.config.chunks);
     const failAfter = this.config.fail_after_chunks;
@@ -39,7 +39,7 @@ export class MockProvider implements Provider {
     };
   }
 
-  async stream(request: CanonicalRequest, signal: AbortSignal): Promise<ReadableStream<CanonicalEvent>> {
+  async stream(request: CanonicalRequest, { signal }: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
     if (signal.aborted) throw signal.reason;
     const events = this.events(request);
     const { ttfb_ms, chunk_delay_ms } = this.config;
