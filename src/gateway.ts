@@ -17,6 +17,10 @@ import { InstrumentedProvider } from './observability/instrumented-provider.ts';
 import { InstrumentedStore } from './observability/instrumented-store.ts';
 import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
 import { providerSeries } from './observability/provider-series.ts';
+import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
+import { tracingMiddleware } from './middleware/tracing.ts';
+import type { Env } from './config/expand-env.ts';
+import { VERSION } from './version.ts';
 
 /** What the gateway needs from its surroundings; everything has a default. */
 export interface GatewayDeps {
@@ -27,6 +31,12 @@ export interface GatewayDeps {
   store?: ConversationStore;
   /** Providers to use instead of, or besides, the configured ones, by name (embedding, tests). */
   providers?: ReadonlyMap<string, Provider>;
+  /** The process environment (OTEL_* variables); adapters pass it, the core never reads it itself. */
+  env?: Env;
+  /** The runtime, for the `process.runtime.*` resource attributes of traces. */
+  runtime?: RuntimeInfo;
+  /** Where the stdout span exporter writes (default console.log). */
+  stdout?: (line: string) => void;
 }
 
 export interface Gateway {
@@ -38,7 +48,9 @@ export interface Gateway {
    * the first call on.
    */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Releases stores and exporters. Safe to call more than once. */
+  /** Exports the spans still queued. */
+  forceFlush(): Promise<void>;
+  /** Flushes telemetry and releases stores and exporters. Safe to call more than once. */
   shutdown(): Promise<void>;
   readonly config: GatewayConfig;
   readonly logger: Logger;
@@ -49,6 +61,8 @@ export interface Gateway {
   readonly router: ModelRouter;
   /** The metrics registry and families, when metrics are on. */
   readonly metrics: GatewayMetrics | undefined;
+  /** The tracer provider, when tracing is on. */
+  readonly tracing: Tracing | undefined;
 }
 
 /** Builds a gateway from a validated config. Runtime-agnostic: adapters serve its `fetch`. */
@@ -65,19 +79,44 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       ? new GatewayMetrics({ defaultMetrics: observability.metrics.default_metrics })
       : undefined;
 
+  const tracing =
+    observability.enabled && observability.tracing.enabled
+      ? createTracing(observability.tracing, {
+          env: deps.env ?? {},
+          runtime: deps.runtime ?? { name: 'unknown', version: 'unknown' },
+          serviceVersion: VERSION,
+          logger,
+          ...(deps.stdout ? { stdout: deps.stdout } : {}),
+          ...(metrics ? { dropped: { queueFull: metrics.spansDropped.child('queue_full'), exportFailed: metrics.spansDropped.child('export_failed') } } : {}),
+        })
+      : undefined;
+
   // Instrumentation wraps providers and the store only when it is on, so a disabled feature costs nothing.
+  const instrumented = metrics !== undefined || tracing !== undefined;
   const router = new ModelRouter(
     config.models,
     providers,
     Math.floor(now() / 1000),
-    metrics && ((provider, model) => new InstrumentedProvider(provider, providerSeries(metrics, provider.name, model.name, model.pricing))),
+    instrumented
+      ? (provider, model) =>
+          new InstrumentedProvider(provider, {
+            model: model.name,
+            ...(metrics ? { series: providerSeries(metrics, provider.name, model.name, model.pricing) } : {}),
+            ...(tracing ? { tracing } : {}),
+          })
+      : undefined,
   );
   const rawStore = deps.store ?? createStore(config.conversations, { now });
-  const store = metrics ? new InstrumentedStore(rawStore, metrics) : rawStore;
+  const store = instrumented
+    ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
+    : rawStore;
   const inflight = new Inflight();
   let draining = false;
 
-  const app = createApp({ logger, inflight, middleware: metrics ? [metricsMiddleware(metrics)] : [] });
+  const middleware = [];
+  if (tracing) middleware.push(tracingMiddleware(tracing));
+  if (metrics) middleware.push(metricsMiddleware(metrics));
+  const app = createApp({ logger, inflight, middleware });
   // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
   healthRoutes(app, { store, router, draining: () => draining });
   if (metrics) metricsRoute(app, observability.metrics.path, metrics);
@@ -103,9 +142,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       draining = true;
       return inflight.drain(timeoutMs);
     },
+    forceFlush: async () => {
+      await tracing?.forceFlush();
+    },
     shutdown() {
       draining = true;
-      closed ??= store.close();
+      closed ??= Promise.all([
+        tracing?.shutdown().catch((error: unknown) => logger.warn('flushing spans at shutdown failed', { error })),
+        store.close(),
+      ]).then(() => {});
       return closed;
     },
     config,
@@ -114,5 +159,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     store,
     router,
     metrics,
+    tracing,
   };
 }

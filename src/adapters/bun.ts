@@ -4,7 +4,7 @@ import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHa
 /** Bun entry point: `npm run start:bun -- -config config.yaml`, and the compiled `bin/gateway`. */
 async function main(): Promise<void> {
   const { config, source } = await loadConfig(Bun.argv.slice(2), process.env, (path) => Bun.file(path).text());
-  const gateway = createGateway(config);
+  const gateway = createGateway(config, { env: process.env, runtime: { name: 'bun', version: Bun.version } });
   const { hostname, port } = listenAddress(config, process.env);
   const server = Bun.serve({
     fetch: gateway.fetch,

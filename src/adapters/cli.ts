@@ -99,6 +99,8 @@ export function logStarted(gateway: Gateway, runtime: string, runtimeVersion: st
     providers: [...gateway.providers.keys()],
     models: gateway.config.models.map((m) => m.name),
     store: gateway.store.backend,
+    metrics: gateway.metrics ? gateway.config.observability.metrics.path : 'off',
+    tracing: gateway.tracing?.description ?? 'off',
   });
 }
 

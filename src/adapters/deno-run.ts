@@ -10,7 +10,7 @@ import { denoEnv, onDenoSignals } from './deno-env.ts';
 try {
   const env = denoEnv();
   const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));
-  const gateway = createGateway(config);
+  const gateway = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno } });
   const { hostname, port } = listenAddress(config, env);
   const server = Deno.serve(
     {

@@ -11,7 +11,7 @@ import { denoEnv, onDenoSignals } from './deno-env.ts';
 const env = denoEnv();
 const gateway = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path)).then(
   ({ config, source }) => {
-    const created = createGateway(config);
+    const created = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno } });
     logStarted(created, 'deno', Deno.version.deno, 'deno serve', source);
     return created;
   },

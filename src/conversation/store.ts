@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { ConversationItem, ResponseObject } from '../responses/types.ts';
 
 /** A stored response: what `GET /v1/responses/{id}` returns and what `previous_response_id` continues. */
@@ -21,10 +22,15 @@ export interface StoredResponse {
 export interface ConversationStore {
   /** `memory`, `redis`, `postgres`: the `backend` label of conversation metrics. */
   readonly backend: string;
-  get(id: string): Promise<StoredResponse | undefined>;
-  create(record: StoredResponse): Promise<void>;
+  /**
+   * `context` is the request's trace context, passed explicitly (not through
+   * async-local storage, which slows every await on Node 20); backends ignore
+   * it, the instrumentation parents its spans on it.
+   */
+  get(id: string, context?: Context): Promise<StoredResponse | undefined>;
+  create(record: StoredResponse, context?: Context): Promise<void>;
   /** Resolves false when there was nothing to delete. */
-  delete(id: string): Promise<boolean>;
+  delete(id: string, context?: Context): Promise<boolean>;
   count(): Promise<number>;
   /** Rejects when the backend cannot be reached (readiness). */
   ping(): Promise<void>;

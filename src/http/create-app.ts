@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { GatewayError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Inflight } from './inflight.ts';
+import { traceFields } from './request-scope.ts';
 import type { AppEnv } from './types.ts';
 import { requestContext } from '../middleware/request-context.ts';
 
@@ -33,8 +34,9 @@ export function createApp({ logger, inflight, middleware = [] }: AppOptions): Ho
       return new GatewayError(CLIENT_CLOSED_REQUEST, 'invalid_request_error', 'The client closed the connection.', { code: 'client_closed_request' }).toResponse();
     }
     const failure = toGatewayError(error);
+    if (scope) scope.error = failure.status === 500 && failure.cause !== undefined ? failure.cause : failure;
     if (failure.status >= 500) {
-      logger.error('request failed', { request_id: scope?.id, method: c.req.method, path: c.req.path, status: failure.status, error: failure.cause ?? failure });
+      logger.error('request failed', { request_id: scope?.id, ...(scope ? traceFields(scope) : {}), method: c.req.method, path: c.req.path, status: failure.status, error: failure.cause ?? failure });
     }
     return failure.toResponse();
   });

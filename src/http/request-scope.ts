@@ -1,3 +1,5 @@
+import type { Context, Span } from '@opentelemetry/api';
+
 /** How a request ended: its response was fully sent, the client went away, or it failed mid-stream. */
 export type Outcome = 'completed' | 'cancelled' | 'failed';
 
@@ -21,6 +23,11 @@ export class RequestScope {
   responseBytes = 0;
   /** Milliseconds spent waiting for the upstream provider. */
   upstreamMs = 0;
+  /** With tracing on: the server span and the context to parent child spans on. */
+  span: Span | undefined;
+  traceContext: Context | undefined;
+  /** The error the request failed with, when it did (for the server span). */
+  error: unknown;
   private deferredEnd = false;
   private outcome: Outcome | undefined;
   private listeners: EndListener[] = [];
@@ -57,4 +64,11 @@ export class RequestScope {
     this.listeners = [];
     for (const listener of listeners) listener(outcome);
   }
+}
+
+/** `trace_id` and `span_id` of the request's server span, for log lines; nothing when tracing is off. */
+export function traceFields(scope: RequestScope): { trace_id?: string; span_id?: string } {
+  if (!scope.span) return {};
+  const { traceId, spanId } = scope.span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
 }

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Inflight } from '../http/inflight.ts';
-import { RequestScope, type Outcome } from '../http/request-scope.ts';
+import { RequestScope, traceFields, type Outcome } from '../http/request-scope.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -38,6 +38,7 @@ export function requestContext({ logger, inflight }: RequestContextOptions): Mid
       if (!logger.enabled('info')) return;
       logger.info('request completed', {
         request_id: scope.id,
+        ...traceFields(scope),
         method,
         path,
         route: scope.route,

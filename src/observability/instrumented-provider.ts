@@ -1,20 +1,45 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../responses/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
+import type { Tracing } from './tracing/create-tracing.ts';
+
+/** OpenTelemetry GenAI `gen_ai.provider.name` values for our provider types; other types use their own name. */
+const GEN_AI_PROVIDER: Readonly<Record<string, string>> = {
+  azure_openai: 'azure.ai.openai',
+  gemini: 'gcp.gemini',
+};
+
+export interface Instrumentation {
+  /** Metric series for this (provider, model), when metrics are on. */
+  series?: ProviderSeries;
+  /** When tracing is on. */
+  tracing?: Tracing;
+  /** The configured model name (the `model` label and `provider.model`). */
+  model: string;
+}
+
+type Operation = 'generate' | 'generate_stream';
 
 /**
- * A Provider that records the calls of the provider it wraps, for one
- * configured model: requests by operation and status, latency, tokens, cost,
- * and for streams time to first event, chunks and stream duration. The
- * wrapped provider is not changed; with metrics off this wrapper is not
- * installed at all.
+ * A Provider that observes the provider it wraps, for one configured model:
+ * metrics (requests by operation and status, latency, tokens, cost, and for
+ * streams time to first event, chunks and stream duration) and a span
+ * `provider.generate` / `provider.generate_stream` with the seed's and the
+ * OpenTelemetry GenAI attributes, whose context goes upstream as
+ * `traceparent`. The wrapped provider is not changed; with metrics and
+ * tracing off this wrapper is not installed at all.
  */
 export class InstrumentedProvider implements Provider {
+  private readonly tracer: Tracer | undefined;
+
   constructor(
     private readonly delegate: Provider,
-    private readonly series: ProviderSeries,
-  ) {}
+    private readonly options: Instrumentation,
+  ) {
+    this.tracer = options.tracing?.tracer;
+  }
 
   get name(): string {
     return this.delegate.name;
@@ -25,54 +50,148 @@ export class InstrumentedProvider implements Provider {
   }
 
   async generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
-    const op = this.series.generate;
+    const op = this.options.series?.generate;
     const start = performance.now();
+    const span = this.startSpan('generate', request, call);
     let result: ProviderResult;
     try {
-      result = await this.delegate.generate(request, call);
+      result = await this.delegate.generate(request, span ? this.traced(call, span) : call);
     } catch (error) {
-      throw failed(op, start, call.signal, error);
+      if (op) recordFailure(op, start, call.signal);
+      if (span) endFailed(span, error, call.signal.aborted);
+      throw error;
     }
-    op.success.inc();
-    op.duration.observe((performance.now() - start) / 1000);
-    this.countUsage(result.usage);
+    if (op) {
+      op.success.inc();
+      op.duration.observe((performance.now() - start) / 1000);
+      this.countUsage(result.usage);
+    }
+    if (span) {
+      if (span.isRecording()) {
+        setUsage(span, result.usage);
+        span.setAttributes({
+          'gen_ai.response.model': result.model ?? request.model,
+          'gen_ai.response.finish_reasons': [result.status === 'incomplete' ? (result.incomplete_reason ?? 'length') : 'stop'],
+        });
+      }
+      span.end();
+    }
     return result;
   }
 
   async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
-    const op = this.series.generate_stream;
+    const op = this.options.series?.generate_stream;
     const start = performance.now();
+    const span = this.startSpan('generate_stream', request, call);
     let source: ReadableStream<CanonicalEvent>;
     try {
-      source = await this.delegate.stream(request, call);
+      source = await this.delegate.stream(request, span ? this.traced(call, span) : call);
     } catch (error) {
-      throw failed(op, start, call.signal, error);
+      if (op) recordFailure(op, start, call.signal);
+      if (span) endFailed(span, error, call.signal.aborted);
+      throw error;
     }
-    return meterStream(source, call.signal, (stats) => this.settleStream(op, start, stats));
+    return meterStream(source, call.signal, (stats) => {
+      if (op) this.settleMetrics(op, start, stats);
+      if (span) settleSpan(span, start, stats, request.model);
+    });
   }
 
-  private settleStream(op: OperationSeries, start: number, stats: StreamStats): void {
+  private startSpan(operation: Operation, request: CanonicalRequest, call: ProviderCall): Span | undefined {
+    if (!this.tracer) return undefined;
+    const span = this.tracer.startSpan(`provider.${operation}`, { kind: SpanKind.CLIENT }, call.context);
+    if (span.isRecording()) {
+      const attributes: Attributes = {
+        'provider.name': this.delegate.name,
+        'provider.model': this.options.model,
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': GEN_AI_PROVIDER[this.delegate.type] ?? this.delegate.type,
+        'gen_ai.request.model': request.model,
+        'gen_ai.request.stream': operation === 'generate_stream',
+      };
+      if (request.max_output_tokens !== null) attributes['gen_ai.request.max_tokens'] = request.max_output_tokens;
+      if (request.temperature !== null) attributes['gen_ai.request.temperature'] = request.temperature;
+      span.setAttributes(attributes);
+    }
+    return span;
+  }
+
+  /** The call as the delegate sees it: the provider span is the parent of whatever goes upstream. */
+  private traced(call: ProviderCall, span: Span): ProviderCall {
+    const context = trace.setSpan(call.context ?? ROOT_CONTEXT, span);
+    const headers = { ...call.headers };
+    this.options.tracing!.inject(context, headers);
+    return { signal: call.signal, headers, context };
+  }
+
+  private settleMetrics(op: OperationSeries, start: number, stats: StreamStats): void {
+    const series = this.options.series!;
     op[stats.outcome].inc();
     op.duration.observe((stats.endedAt - start) / 1000);
     if (stats.firstEventAt !== undefined) {
-      this.series.ttfb.observe((stats.firstEventAt - start) / 1000);
-      this.series.streamDuration.observe((stats.endedAt - stats.firstEventAt) / 1000);
+      series.ttfb.observe((stats.firstEventAt - start) / 1000);
+      series.streamDuration.observe((stats.endedAt - stats.firstEventAt) / 1000);
     }
-    this.series.chunks.inc(stats.chunks);
+    series.chunks.inc(stats.chunks);
     if (stats.usage) this.countUsage(stats.usage);
   }
 
   private countUsage(usage: Usage): void {
-    this.series.inputTokens.inc(usage.input_tokens);
-    this.series.outputTokens.inc(usage.output_tokens);
-    const cost = this.series.cost;
+    const series = this.options.series!;
+    series.inputTokens.inc(usage.input_tokens);
+    series.outputTokens.inc(usage.output_tokens);
+    const cost = series.cost;
     if (cost) cost.child.inc(usage.input_tokens * cost.inputPerToken + usage.output_tokens * cost.outputPerToken);
   }
 }
 
-/** Records a call that failed before it produced a result (cancelled if the client had gone); returns the error. */
-function failed(op: OperationSeries, start: number, signal: AbortSignal, error: unknown): unknown {
+
+/** A call that failed before it produced a result: cancelled if the client had gone, else an error. */
+function recordFailure(op: OperationSeries, start: number, signal: AbortSignal): void {
   (signal.aborted ? op.cancelled : op.error).inc();
   op.duration.observe((performance.now() - start) / 1000);
-  return error;
+}
+
+function setUsage(span: Span, usage: Usage): void {
+  span.setAttributes({
+    'provider.input_tokens': usage.input_tokens,
+    'provider.output_tokens': usage.output_tokens,
+    'gen_ai.usage.input_tokens': usage.input_tokens,
+    'gen_ai.usage.output_tokens': usage.output_tokens,
+  });
+}
+
+/**
+ * A client that went away is not an error of the call: the span gets the
+ * event `client.disconnect` and its status stays unset. Anything else is an
+ * error with the exception recorded.
+ */
+function endFailed(span: Span, error: unknown, cancelled: boolean): void {
+  if (span.isRecording()) {
+    if (cancelled) {
+      span.addEvent('client.disconnect');
+    } else {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setAttribute('error.type', error instanceof Error ? error.name : 'error');
+    }
+  }
+  span.end();
+}
+
+function settleSpan(span: Span, start: number, stats: StreamStats, requestModel: string): void {
+  if (span.isRecording()) {
+    span.setAttributes({
+      'provider.chunk_count': stats.chunks,
+      'gen_ai.response.model': stats.responseModel ?? requestModel,
+    });
+    if (stats.firstEventAt !== undefined) span.setAttribute('provider.ttfb_seconds', (stats.firstEventAt - start) / 1000);
+    if (stats.usage) setUsage(span, stats.usage);
+    if (stats.finishReason) span.setAttribute('gen_ai.response.finish_reasons', [stats.finishReason]);
+    if (stats.outcome !== 'success') {
+      endFailed(span, stats.error ?? new Error('stream failed'), stats.outcome === 'cancelled');
+      return;
+    }
+  }
+  span.end();
 }

@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import type { CounterChild } from './metrics/counter-family.ts';
 import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
@@ -9,44 +10,60 @@ interface OpSeries {
   duration: HistogramChild;
 }
 
+type Operation = 'get' | 'create' | 'delete';
+
+export interface StoreInstrumentation {
+  metrics?: GatewayMetrics;
+  tracer?: Tracer;
+}
+
 /**
- * A ConversationStore that records the operations of the store it wraps
- * (`conversation_operations_total`, `conversation_operation_duration_seconds`)
- * and exposes `conversation_active_count` read from it at scrape time.
- * Readiness pings and the gauge's own count are not operations of the API and
- * are not counted.
+ * A ConversationStore that observes the store it wraps: metrics
+ * (`conversation_operations_total`, `conversation_operation_duration_seconds`,
+ * and `conversation_active_count` read from the store at scrape time) and
+ * spans `conversation.get|create|delete` with `conversation.id`,
+ * `conversation.backend`, `conversation.message_count` and
+ * `conversation.model`. Readiness pings and the gauge's own count are not
+ * API operations and are not recorded.
  */
 export class InstrumentedStore implements ConversationStore {
-  private readonly ops: Record<'get' | 'create' | 'delete', OpSeries>;
+  private readonly ops: Record<Operation, OpSeries> | undefined;
+  private readonly tracer: Tracer | undefined;
 
   constructor(
     private readonly delegate: ConversationStore,
-    metrics: GatewayMetrics,
+    { metrics, tracer }: StoreInstrumentation,
   ) {
     const backend = delegate.backend;
-    const op = (name: string): OpSeries => ({
-      success: metrics.storeOperations.child(name, backend, 'success'),
-      error: metrics.storeOperations.child(name, backend, 'error'),
-      duration: metrics.storeDuration.child(name, backend),
-    });
-    this.ops = { get: op('get'), create: op('create'), delete: op('delete') };
-    metrics.activeConversations(backend, () => delegate.count());
+    this.tracer = tracer;
+    if (metrics) {
+      const op = (name: string): OpSeries => ({
+        success: metrics.storeOperations.child(name, backend, 'success'),
+        error: metrics.storeOperations.child(name, backend, 'error'),
+        duration: metrics.storeDuration.child(name, backend),
+      });
+      this.ops = { get: op('get'), create: op('create'), delete: op('delete') };
+      metrics.activeConversations(backend, () => delegate.count());
+    }
   }
 
   get backend(): string {
     return this.delegate.backend;
   }
 
-  get(id: string): Promise<StoredResponse | undefined> {
-    return this.timed(this.ops.get, () => this.delegate.get(id));
+  get(id: string, context?: Context): Promise<StoredResponse | undefined> {
+    return this.observe('get', id, context, () => this.delegate.get(id), (span, found) => {
+      span.setAttribute('conversation.found', found !== undefined);
+      if (found) describe(span, found);
+    });
   }
 
-  create(record: StoredResponse): Promise<void> {
-    return this.timed(this.ops.create, () => this.delegate.create(record));
+  create(record: StoredResponse, context?: Context): Promise<void> {
+    return this.observe('create', record.id, context, () => this.delegate.create(record), (span) => describe(span, record));
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.timed(this.ops.delete, () => this.delegate.delete(id));
+  delete(id: string, context?: Context): Promise<boolean> {
+    return this.observe('delete', id, context, () => this.delegate.delete(id), (span, deleted) => span.setAttribute('conversation.deleted', deleted));
   }
 
   count(): Promise<number> {
@@ -61,17 +78,34 @@ export class InstrumentedStore implements ConversationStore {
     return this.delegate.close();
   }
 
-  private async timed<T>(series: OpSeries, run: () => Promise<T>): Promise<T> {
+  private async observe<T>(operation: Operation, id: string, context: Context | undefined, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {
+    const series = this.ops?.[operation];
+    const span = this.tracer && context ? this.tracer.startSpan(`conversation.${operation}`, { kind: SpanKind.INTERNAL }, context) : undefined;
+    const recording = span?.isRecording() ?? false;
+    if (recording) span!.setAttributes({ 'conversation.id': id, 'conversation.backend': this.delegate.backend });
     const start = performance.now();
     try {
       const result = await run();
-      series.success.inc();
+      series?.success.inc();
+      if (recording) annotate(span!, result);
       return result;
     } catch (error) {
-      series.error.inc();
+      series?.error.inc();
+      if (recording) {
+        span!.recordException(error instanceof Error ? error : String(error));
+        span!.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      }
       throw error;
     } finally {
-      series.duration.observe((performance.now() - start) / 1000);
+      series?.duration.observe((performance.now() - start) / 1000);
+      span?.end();
     }
   }
+}
+
+function describe(span: Span, record: StoredResponse): void {
+  span.setAttributes({
+    'conversation.message_count': record.input.length + record.response.output.length,
+    'conversation.model': record.response.model,
+  });
 }

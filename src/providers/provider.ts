@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type {
   ConversationItem,
   FunctionTool,
@@ -76,6 +77,8 @@ export interface ProviderCall {
    * `x-request-id`, and `traceparent`/`tracestate` when the call is traced.
    */
   readonly headers: Readonly<Record<string, string>>;
+  /** The trace context to parent spans on (the request's server span), when tracing is on. */
+  readonly context?: Context;
 }
 
 /**

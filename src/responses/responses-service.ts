@@ -1,6 +1,6 @@
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
-import type { RequestScope } from '../http/request-scope.ts';
+import { traceFields, type RequestScope } from '../http/request-scope.ts';
 import { jsonResponse } from '../http/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -38,22 +38,22 @@ export class ResponsesService {
   constructor(private readonly deps: ResponsesServiceDeps) {}
 
   async create(body: unknown, scope: RequestScope): Promise<Response> {
-    const prepared = await this.prepare(body);
+    const prepared = await this.prepare(body, scope);
     return prepared.request.stream ? this.stream(prepared, scope) : this.generate(prepared, scope);
   }
 
-  async retrieve(id: string): Promise<ResponseObject> {
-    return (await this.find(id)).response;
+  async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
+    return (await this.find(id, scope)).response;
   }
 
-  async delete(id: string): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
-    if (!(await this.deps.store.delete(id))) throw responseNotFound(id);
+  async delete(id: string, scope: RequestScope): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
+    if (!(await this.deps.store.delete(id, scope.traceContext))) throw responseNotFound(id);
     return { id, object: 'response.deleted', deleted: true };
   }
 
-  async inputItems(id: string, query: URLSearchParams) {
+  async inputItems(id: string, query: URLSearchParams, scope: RequestScope) {
     const { limit, order, after } = parseListQuery(query);
-    const record = await this.find(id);
+    const record = await this.find(id, scope);
     const items = record.input.slice(record.inputStart);
     if (order === 'desc') items.reverse();
     let start = 0;
@@ -71,13 +71,13 @@ export class ResponsesService {
     };
   }
 
-  private async find(id: string): Promise<StoredResponse> {
-    const record = await this.deps.store.get(id);
+  private async find(id: string, scope: RequestScope): Promise<StoredResponse> {
+    const record = await this.deps.store.get(id, scope.traceContext);
     if (!record) throw responseNotFound(id);
     return record;
   }
 
-  private async prepare(body: unknown): Promise<Prepared> {
+  private async prepare(body: unknown, scope: RequestScope): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
     const route = this.deps.router.resolve(request.model);
     if (!route) {
@@ -88,7 +88,7 @@ export class ResponsesService {
     }
     let history: ConversationItem[] = [];
     if (request.previous_response_id) {
-      const previous = await this.deps.store.get(request.previous_response_id);
+      const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
       if (!previous) {
         throw new InvalidRequestError(`Previous response with id '${request.previous_response_id}' not found.`, {
           param: 'previous_response_id',
@@ -140,7 +140,8 @@ export class ResponsesService {
     const encoder = new ResponsesStreamEncoder(p.draft, (response, failure) => {
       // The upstream is done with its last event; what follows is the gateway's own time.
       scope.upstreamMs = performance.now() - upstreamStart;
-      if (failure) this.deps.logger.warn('response failed mid-stream', { request_id: scope.id, provider: p.route.provider.name, model: p.route.name, error: failure });
+      if (failure) scope.error = failure;
+      if (failure) this.deps.logger.warn('response failed mid-stream', { request_id: scope.id, ...traceFields(scope), provider: p.route.provider.name, model: p.route.name, error: failure });
       return this.save(p, response, scope);
     });
     const body = trackDelivery(catchStreamErrors(events).pipeThrough(encoder), scope);
@@ -151,18 +152,19 @@ export class ResponsesService {
   private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<void> {
     this.deps.logger.info('response generated', {
       request_id: scope.id,
-      response_id: response.id,
+      ...traceFields(scope),
       provider: p.route.provider.name,
       model: p.route.name,
-      status: response.status,
       input_tokens: response.usage?.input_tokens,
       output_tokens: response.usage?.output_tokens,
+      status: response.status,
+      duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
     });
     if (!response.store) return;
     try {
-      await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart });
+      await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart }, scope.traceContext);
     } catch (error) {
-      this.deps.logger.error('failed to store response', { request_id: scope.id, response_id: response.id, backend: this.deps.store.backend, error });
+      this.deps.logger.error('failed to store response', { request_id: scope.id, ...traceFields(scope), response_id: response.id, backend: this.deps.store.backend, error });
     }
   }
 }
@@ -185,5 +187,6 @@ function parseListQuery(query: URLSearchParams): { limit: number; order: 'asc' |
 }
 
 function providerCall(scope: RequestScope): ProviderCall {
-  return { signal: scope.signal, headers: { 'x-request-id': scope.id } };
+  const call = { signal: scope.signal, headers: { 'x-request-id': scope.id } };
+  return scope.traceContext ? { ...call, context: scope.traceContext } : call;
 }

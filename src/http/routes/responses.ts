@@ -21,13 +21,13 @@ export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: Res
     return service.create(body, scope);
   });
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
-    return jsonResponse(await service.retrieve(c.req.param('id')));
+    return jsonResponse(await service.retrieve(c.req.param('id'), c.get('scope')));
   });
   app.delete('/v1/responses/:id', async function deleteResponse(c) {
-    return jsonResponse(await service.delete(c.req.param('id')));
+    return jsonResponse(await service.delete(c.req.param('id'), c.get('scope')));
   });
   app.get('/v1/responses/:id/input_items', async function listInputItems(c) {
-    return jsonResponse(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams));
+    return jsonResponse(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams, c.get('scope')));
   });
 }
 

@@ -44,6 +44,8 @@ export class GatewayMetrics {
   readonly storeOperations = this.counter('conversation_operations_total', 'Total number of conversation store operations', ['operation', 'backend', 'status']);
   readonly storeDuration = this.histogram('conversation_operation_duration_seconds', 'Conversation store operation latency in seconds', ['operation', 'backend'], STORE_BUCKETS);
 
+  readonly spansDropped = this.counter('otel_spans_dropped_total', 'Spans not exported: the batch queue was full (queue_full) or their export failed (export_failed)', ['reason']);
+
   private readonly http = new Map<string, Map<string, HttpSeries>>();
 
   constructor(options: GatewayMetricsOptions) {

@@ -1,0 +1,59 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { Outcome } from '../http/request-scope.ts';
+import type { AppEnv } from '../http/types.ts';
+import type { Tracing } from '../observability/tracing/create-tracing.ts';
+
+/**
+ * The server span: continues an incoming `traceparent` (W3C trace context) or
+ * starts a trace, is named `{METHOD} {route}` once the route is known, and
+ * ends when the response is finished — after the last byte of a stream, or
+ * when the client goes away (event `client.disconnect`). 5xx responses mark it
+ * as an error; 4xx do not (the client's mistake, per the HTTP conventions).
+ * An unsampled request gets a non-recording span: its ids still reach the
+ * logs and the upstream, but no attribute work is done.
+ */
+export function tracingMiddleware(tracing: Tracing): MiddlewareHandler<AppEnv> {
+  const tracer = tracing.tracer;
+  return async function tracingMiddleware(c, next) {
+    const scope = c.get('scope');
+    const parent = tracing.extract(c.req.raw.headers);
+    const method = c.req.method;
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    scope.span = span;
+    scope.traceContext = trace.setSpan(parent, span);
+    const recording = span.isRecording();
+    if (recording) {
+      const { traceId, spanId } = span.spanContext();
+      span.setAttributes({
+        'http.method': method,
+        'http.request.method': method,
+        'url.path': c.req.path,
+        'http.request_id': scope.id,
+        trace_id: traceId,
+        span_id: spanId,
+      });
+    }
+    await next();
+    const status = c.res.status;
+    scope.onEnd((outcome: Outcome) => {
+      if (recording) {
+        const route = scope.route;
+        if (route !== 'unmatched') {
+          span.updateName(`${method} ${route}`);
+          span.setAttribute('http.route', route);
+        }
+        span.setAttributes({ 'http.status_code': status, 'http.response.status_code': status });
+        if (outcome === 'cancelled') span.addEvent('client.disconnect');
+        // A stream that ended in response.failed has status 200 but failed on the server side.
+        const failure = scope.error instanceof GatewayError ? scope.error : undefined;
+        if (status >= 500 || (failure && failure.status >= 500) || outcome === 'failed') {
+          if (scope.error instanceof Error) span.recordException(scope.error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: scope.error instanceof Error ? scope.error.message : `HTTP ${status}` });
+        }
+      }
+      span.end();
+    });
+  };
+}

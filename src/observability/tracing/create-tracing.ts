@@ -1,0 +1,158 @@
+import { createNoopMeter, ROOT_CONTEXT, type Context, type MeterProvider, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import type { Env } from '../../config/expand-env.ts';
+import type { ObservabilityConfig } from '../../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { CounterChild } from '../metrics/counter-family.ts';
+import { parseKeyValues, resolveExporter } from './otlp-endpoint.ts';
+import { ReportingExporter } from './reporting-exporter.ts';
+import { StdoutSpanExporter } from './stdout-span-exporter.ts';
+
+export type TracingConfig = ObservabilityConfig['tracing'];
+
+export interface RuntimeInfo {
+  /** `nodejs`, `bun` or `deno` (the `process.runtime.name` resource attribute). */
+  name: string;
+  version: string;
+}
+
+export interface TracingDeps {
+  env: Env;
+  runtime: RuntimeInfo;
+  serviceVersion: string;
+  logger: Logger;
+  /** Where the stdout exporter writes; defaults to console.log. */
+  stdout?: (line: string) => void;
+  /** Counters for spans the batch queue dropped and spans whose export failed, when metrics are on. */
+  dropped?: { queueFull: CounterChild; exportFailed: CounterChild };
+}
+
+/** One tracer provider per gateway instance, with W3C trace-context propagation. */
+export interface Tracing {
+  readonly tracer: Tracer;
+  /** The incoming `traceparent`/`tracestate` as a parent context (ROOT_CONTEXT when absent or invalid). */
+  extract(headers: Headers): Context;
+  /** Adds `traceparent` (and `tracestate`) for the span in `context` to `headers`. */
+  inject(context: Context, headers: Record<string, string>): void;
+  /** One line for the start-up log: exporter, where to, sampler. */
+  readonly description: string;
+  forceFlush(): Promise<void>;
+  /** Flushes pending spans and stops; safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+const headerGetter: TextMapGetter<Headers> = {
+  get: (carrier, key) => carrier.get(key) ?? undefined,
+  keys: (carrier) => [...carrier.keys()],
+};
+
+/** Export failures are logged at most this often. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
+export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing {
+  const { env } = deps;
+  const sampler = createSampler(config.sampler);
+  const resourceAttributes = parseKeyValues(env.OTEL_RESOURCE_ATTRIBUTES);
+  const serviceName = env.OTEL_SERVICE_NAME || config.service_name;
+  const resource = resourceFromAttributes({
+    ...resourceAttributes,
+    'service.name': serviceName,
+    'service.version': deps.serviceVersion,
+    'process.runtime.name': deps.runtime.name,
+    'process.runtime.version': deps.runtime.version,
+  });
+
+  let exporter: SpanExporter;
+  let where: string;
+  if (config.exporter.type === 'stdout') {
+    exporter = new StdoutSpanExporter(deps.stdout ?? ((line) => console.log(line)));
+    where = 'stdout';
+  } else {
+    const settings = resolveExporter(config.exporter, env);
+    where = settings.url + (settings.source === 'config' ? '' : ` (from ${settings.source})`);
+    const timeoutMillis = envNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
+    exporter = new ReportingExporter(new OTLPTraceExporter({ url: settings.url, headers: settings.headers, timeoutMillis }), {
+      logger: deps.logger,
+      endpoint: settings.url,
+      intervalMs: FAILURE_LOG_INTERVAL_MS,
+      ...(deps.dropped ? { onFailure: (n: number) => deps.dropped!.exportFailed.inc(n) } : {}),
+    });
+    if (/:4317(\/|$)/.test(settings.url)) {
+      deps.logger.warn('tracing exporter points at port 4317, the OTLP/gRPC port; this exporter speaks OTLP over HTTP/protobuf (usually port 4318), so exports will fail unless that port accepts OTLP/HTTP', { endpoint: settings.url });
+    }
+  }
+
+  const processor = new BatchSpanProcessor(exporter, {
+    // The standard OTEL_BSP_* variables, read from the gateway's environment.
+    maxQueueSize: envNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048,
+    maxExportBatchSize: envNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512,
+    scheduledDelayMillis: envNumber(env, 'OTEL_BSP_SCHEDULE_DELAY') ?? 5000,
+    exportTimeoutMillis: envNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT') ?? 30000,
+    ...(deps.dropped ? { selfObsMeterProvider: droppedSpansBridge(deps.dropped.queueFull) } : {}),
+  } as ConstructorParameters<typeof BatchSpanProcessor>[1]);
+
+  const provider = new BasicTracerProvider({ resource, sampler, spanProcessors: [processor] });
+  const tracer = provider.getTracer('llm-gateway', deps.serviceVersion);
+  const propagator = new W3CTraceContextPropagator();
+  let stopped: Promise<void> | undefined;
+
+  return {
+    tracer,
+    extract: (headers) => (headers.has('traceparent') ? propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT),
+    inject: (context, headers) =>
+      propagator.inject(context, headers, {
+        set: (carrier, key, value) => {
+          carrier[key] = value;
+        },
+      }),
+    description: `${where}, sampler ${config.sampler.type}${config.sampler.type === 'probability' ? ` ${config.sampler.rate}` : ''} (parent-based)`,
+    forceFlush: () => provider.forceFlush(),
+    shutdown() {
+      stopped ??= provider.shutdown();
+      return stopped;
+    },
+  };
+}
+
+function createSampler(sampler: TracingConfig['sampler']): Sampler {
+  const root =
+    sampler.type === 'always' ? new AlwaysOnSampler() : sampler.type === 'never' ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(sampler.rate);
+  // Parent-based: a caller's sampling decision in `traceparent` is followed.
+  return new ParentBasedSampler({ root });
+}
+
+/**
+ * The batch span processor reports dropped spans through OpenTelemetry's
+ * self-observability counter `otel.sdk.processor.span.processed` with
+ * `error.type=queue_full`; this bridge counts them in `otel_spans_dropped_total`.
+ */
+function droppedSpansBridge(queueFull: CounterChild): MeterProvider {
+  const noop = createNoopMeter();
+  const meter = Object.create(noop) as typeof noop;
+  meter.createCounter = ((name: string, options?: object) =>
+    name === 'otel.sdk.processor.span.processed'
+      ? {
+          add(count: number, attributes?: Record<string, unknown>) {
+            if (attributes?.['error.type'] === 'queue_full') queueFull.inc(count);
+          },
+        }
+      : noop.createCounter(name, options)) as typeof noop.createCounter;
+  return { getMeter: () => meter };
+}
+
+function envNumber(env: Env, name: string): number | undefined {
+  const text = env[name];
+  return text !== undefined && text !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
+}
