@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
+import { randomBytes } from 'node:crypto';
+import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
@@ -284,6 +286,77 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
         assert.equal(sample(samples, 'conversation_active_count', { backend: 'memory' }), 2);
       } finally {
         await own.stop();
+      }
+    });
+
+    test('tracing: a streamed, chained request with an incoming traceparent forms the span tree; a disconnect ends every span', async () => {
+      const receiver = new OtlpReceiver();
+      const collector = await receiver.start();
+      const own = await startServer(target, writeConfig(`${CONFORMANCE_CONFIG}
+observability:
+  tracing:
+    enabled: true
+    sampler:
+      type: probability
+      rate: 0.000001
+    exporter:
+      endpoint: "${collector}"
+`), { OTEL_BSP_SCHEDULE_DELAY: '50' });
+      try {
+        const post = (body: object, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+          fetch(`${own.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+        const traceId = randomBytes(16).toString('hex');
+        const parentId = randomBytes(8).toString('hex');
+        const traceparent = `00-${traceId}-${parentId}-01`;
+        // Sampled by the caller's decision (parent-based), although the configured rate is tiny.
+        const first = await (await post({ model: 'mock', input: 'first turn' }, { traceparent })).json();
+        const streamed = await post({ model: 'mock', input: 'second turn', previous_response_id: first.id, stream: true }, { traceparent, 'x-request-id': 'conf-trace' });
+        const events = parseResponseEvents(await streamed.text());
+        const [server] = await receiver.waitFor((s) => s.attributes['http.request_id'] === 'conf-trace');
+        const spans = await receiver.waitFor((s) => s.traceId === traceId, 7); // 3 for the first turn, 4 for the second
+        const mine = spans.filter((s) => s.spanId === server!.spanId || s.parentSpanId === server!.spanId);
+        assert.deepEqual(mine.map((s) => s.name).sort(), ['POST /v1/responses', 'conversation.create', 'conversation.get', 'provider.generate_stream']);
+        const named = (name: string) => mine.find((s) => s.name === name)!;
+        assert.equal(server!.parentSpanId, parentId);
+        assert.equal(server!.kind, 'SERVER');
+        assert.deepEqual(
+          ['http.method', 'http.route', 'http.status_code', 'http.request_id', 'trace_id', 'span_id', 'http.request.method', 'http.response.status_code', 'url.path'].map((k) => server!.attributes[k]),
+          ['POST', '/v1/responses', 200, 'conf-trace', traceId, server!.spanId, 'POST', 200, '/v1/responses'],
+        );
+        const provider = named('provider.generate_stream');
+        assert.equal(provider.kind, 'CLIENT');
+        assert.deepEqual(
+          ['provider.name', 'provider.model', 'provider.input_tokens', 'provider.output_tokens', 'provider.chunk_count', 'gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.response.model', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.response.finish_reasons', 'gen_ai.request.stream'].map((k) => provider.attributes[k]),
+          ['mock', 'mock', 7, 3, 3, 'chat', 'mock', 'mock', 'mock', 7, 3, ['stop'], true],
+        );
+        assert.ok((provider.attributes['provider.ttfb_seconds'] as number) >= 0);
+        const get = named('conversation.get');
+        assert.deepEqual(['conversation.id', 'conversation.backend', 'conversation.message_count', 'conversation.model'].map((k) => get.attributes[k]), [first.id, 'memory', 2, 'mock']);
+        const create = named('conversation.create');
+        assert.deepEqual(['conversation.id', 'conversation.backend', 'conversation.message_count', 'conversation.model'].map((k) => create.attributes[k]), [events.at(-1)!.response.id, 'memory', 4, 'mock']);
+        const runtime = target.name === 'binary' ? 'bun' : target.name === 'deno-serve' ? 'deno' : target.name === 'node' ? 'nodejs' : target.name;
+        assert.equal(server!.resource['process.runtime.name'], runtime);
+        assert.equal(server!.resource['service.name'], 'llm-gateway');
+        const logged = own.logs.find((l) => l.msg === 'response generated' && l.request_id === 'conf-trace')!;
+        assert.deepEqual([logged.trace_id, logged.span_id], [traceId, server!.spanId]);
+
+        // The client goes away mid-stream: every span of that trace still ends, and the log line carries its trace id.
+        const goneTrace = randomBytes(16).toString('hex');
+        const controller = new AbortController();
+        const slow = await post({ model: 'slow', input: 'x', stream: true }, { traceparent: `00-${goneTrace}-${parentId}-01`, 'x-request-id': 'conf-gone' }, controller.signal);
+        const reader = slow.body!.getReader();
+        let text = '';
+        while (!text.includes('output_text.delta')) text += new TextDecoder().decode((await reader.read()).value);
+        controller.abort();
+        const gone = await receiver.waitFor((s) => s.traceId === goneTrace, 2);
+        assert.deepEqual(gone.map((s) => s.name).sort(), ['POST /v1/responses', 'provider.generate_stream']);
+        for (const span of gone) assert.ok(span.events.some((e) => e.name === 'client.disconnect'), span.name);
+        const line = await own.waitForLog((l) => l.msg === 'request completed' && l.request_id === 'conf-gone');
+        assert.equal(line.trace_id, goneTrace);
+        assert.equal(line.outcome, 'cancelled');
+      } finally {
+        await own.stop();
+        await receiver.close();
       }
     });
 

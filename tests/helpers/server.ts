@@ -91,9 +91,9 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Starts the gateway and resolves once it listens (its address read from its own output). */
-export async function startServer(target: Target, configPath: string | undefined, timeoutMs = 30_000): Promise<RunningServer> {
+export async function startServer(target: Target, configPath: string | undefined, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<RunningServer> {
   const { command, args, cwd } = target.command(configPath);
-  const child = spawn(command, args, { cwd: cwd ?? ROOT, env: childEnv({ PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: cwd ?? ROOT, env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, any>> = [];
   const waiters = new Set<() => void>();
   let stderr = '';
