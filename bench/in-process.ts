@@ -15,9 +15,16 @@ import { defineConfig } from '../src/config/parse-config.ts';
 import { createGateway, type Gateway } from '../src/gateway.ts';
 import { silentLogger } from '../src/observability/logger.ts';
 
+// Spans go to the stdout exporter with a sink that discards them: span creation, processing and
+// serialisation are measured, the network is not.
+const tracing = (type: string, rate = 1) => ({ enabled: true, sampler: { type, rate }, exporter: { type: 'stdout' } });
 const PROFILES: Record<string, Record<string, unknown>> = {
   off: { enabled: false },
   metrics: { metrics: { enabled: true, default_metrics: false } },
+  'tracing-0': { metrics: { enabled: false }, tracing: tracing('never') },
+  'tracing-10': { metrics: { enabled: false }, tracing: tracing('probability', 0.1) },
+  'tracing-100': { metrics: { enabled: false }, tracing: tracing('always') },
+  production: { metrics: { enabled: true, default_metrics: false }, tracing: tracing('probability', 0.1) },
 };
 
 const env = (name: string, fallback: number) => Number(globalThis.process?.env?.[name] ?? fallback);
@@ -32,7 +39,7 @@ function gatewayFor(observability: Record<string, unknown>): Gateway {
       conversations: { max_entries: 1000 },
       observability,
     }),
-    { logger: silentLogger },
+    { logger: silentLogger, stdout: () => {}, runtime: { name: 'bench', version: '0' } },
   );
 }
 

@@ -23,35 +23,34 @@ export function tracingMiddleware(tracing: Tracing): MiddlewareHandler<AppEnv> {
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
     scope.span = span;
     scope.traceContext = trace.setSpan(parent, span);
-    const recording = span.isRecording();
-    if (recording) {
-      const { traceId, spanId } = span.spanContext();
-      span.setAttributes({
-        'http.method': method,
-        'http.request.method': method,
-        'url.path': c.req.path,
-        'http.request_id': scope.id,
-        trace_id: traceId,
-        span_id: spanId,
-      });
+    if (!span.isRecording()) {
+      // Unsampled: the span's ids serve logs and propagation; ending it would do nothing.
+      return next();
     }
+    const { traceId, spanId } = span.spanContext();
+    span.setAttributes({
+      'http.method': method,
+      'http.request.method': method,
+      'url.path': c.req.path,
+      'http.request_id': scope.id,
+      trace_id: traceId,
+      span_id: spanId,
+    });
     await next();
     const status = c.res.status;
     scope.onEnd((outcome: Outcome) => {
-      if (recording) {
-        const route = scope.route;
-        if (route !== 'unmatched') {
-          span.updateName(`${method} ${route}`);
-          span.setAttribute('http.route', route);
-        }
-        span.setAttributes({ 'http.status_code': status, 'http.response.status_code': status });
-        if (outcome === 'cancelled') span.addEvent('client.disconnect');
-        // A stream that ended in response.failed has status 200 but failed on the server side.
-        const failure = scope.error instanceof GatewayError ? scope.error : undefined;
-        if (status >= 500 || (failure && failure.status >= 500) || outcome === 'failed') {
-          if (scope.error instanceof Error) span.recordException(scope.error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: scope.error instanceof Error ? scope.error.message : `HTTP ${status}` });
-        }
+      const route = scope.route;
+      if (route !== 'unmatched') {
+        span.updateName(`${method} ${route}`);
+        span.setAttribute('http.route', route);
+      }
+      span.setAttributes({ 'http.status_code': status, 'http.response.status_code': status });
+      if (outcome === 'cancelled') span.addEvent('client.disconnect');
+      // A stream that ended in response.failed has status 200 but failed on the server side.
+      const failure = scope.error instanceof GatewayError ? scope.error : undefined;
+      if (status >= 500 || (failure && failure.status >= 500) || outcome === 'failed') {
+        if (scope.error instanceof Error) span.recordException(scope.error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: scope.error instanceof Error ? scope.error.message : `HTTP ${status}` });
       }
       span.end();
     });

@@ -3,7 +3,7 @@ import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, Provider
 import type { Usage } from '../responses/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
-import type { Tracing } from './tracing/create-tracing.ts';
+import { isSampled, type Tracing } from './tracing/create-tracing.ts';
 
 /** OpenTelemetry GenAI `gen_ai.provider.name` values for our provider types; other types use their own name. */
 const GEN_AI_PROVIDER: Readonly<Record<string, string>> = {
@@ -55,7 +55,7 @@ export class InstrumentedProvider implements Provider {
     const span = this.startSpan('generate', request, call);
     let result: ProviderResult;
     try {
-      result = await this.delegate.generate(request, span ? this.traced(call, span) : call);
+      result = await this.delegate.generate(request, this.tracer ? this.propagate(call, span) : call);
     } catch (error) {
       if (op) recordFailure(op, start, call.signal);
       if (span) endFailed(span, error, call.signal.aborted);
@@ -85,7 +85,7 @@ export class InstrumentedProvider implements Provider {
     const span = this.startSpan('generate_stream', request, call);
     let source: ReadableStream<CanonicalEvent>;
     try {
-      source = await this.delegate.stream(request, span ? this.traced(call, span) : call);
+      source = await this.delegate.stream(request, this.tracer ? this.propagate(call, span) : call);
     } catch (error) {
       if (op) recordFailure(op, start, call.signal);
       if (span) endFailed(span, error, call.signal.aborted);
@@ -97,8 +97,9 @@ export class InstrumentedProvider implements Provider {
     });
   }
 
+  /** The provider span, or nothing when tracing is off or the request is not sampled. */
   private startSpan(operation: Operation, request: CanonicalRequest, call: ProviderCall): Span | undefined {
-    if (!this.tracer) return undefined;
+    if (!this.tracer || !isSampled(call.context)) return undefined;
     const span = this.tracer.startSpan(`provider.${operation}`, { kind: SpanKind.CLIENT }, call.context);
     if (span.isRecording()) {
       const attributes: Attributes = {
@@ -116,9 +117,13 @@ export class InstrumentedProvider implements Provider {
     return span;
   }
 
-  /** The call as the delegate sees it: the provider span is the parent of whatever goes upstream. */
-  private traced(call: ProviderCall, span: Span): ProviderCall {
-    const context = trace.setSpan(call.context ?? ROOT_CONTEXT, span);
+  /**
+   * The call as the delegate sees it: the provider span (or, unsampled, the
+   * server span) is the parent of whatever goes upstream as `traceparent`.
+   */
+  private propagate(call: ProviderCall, span: Span | undefined): ProviderCall {
+    const parent = call.context ?? ROOT_CONTEXT;
+    const context = span ? trace.setSpan(parent, span) : parent;
     const headers = { ...call.headers };
     this.options.tracing!.inject(context, headers);
     return { signal: call.signal, headers, context };

@@ -3,6 +3,7 @@ import type { ConversationStore, StoredResponse } from '../conversation/store.ts
 import type { CounterChild } from './metrics/counter-family.ts';
 import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import type { HistogramChild } from './metrics/histogram-family.ts';
+import { isSampled } from './tracing/create-tracing.ts';
 
 interface OpSeries {
   success: CounterChild;
@@ -80,7 +81,7 @@ export class InstrumentedStore implements ConversationStore {
 
   private async observe<T>(operation: Operation, id: string, context: Context | undefined, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {
     const series = this.ops?.[operation];
-    const span = this.tracer && context ? this.tracer.startSpan(`conversation.${operation}`, { kind: SpanKind.INTERNAL }, context) : undefined;
+    const span = this.tracer && isSampled(context) ? this.tracer.startSpan(`conversation.${operation}`, { kind: SpanKind.INTERNAL }, context) : undefined;
     const recording = span?.isRecording() ?? false;
     if (recording) span!.setAttributes({ 'conversation.id': id, 'conversation.backend': this.delegate.backend });
     const start = performance.now();

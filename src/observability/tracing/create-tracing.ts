@@ -1,4 +1,4 @@
-import { createNoopMeter, ROOT_CONTEXT, type Context, type MeterProvider, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import { createNoopMeter, ROOT_CONTEXT, trace, TraceFlags, type Context, type MeterProvider, type TextMapGetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -155,4 +155,15 @@ function droppedSpansBridge(queueFull: CounterChild): MeterProvider {
 function envNumber(env: Env, name: string): number | undefined {
   const text = env[name];
   return text !== undefined && text !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
+}
+
+/**
+ * Whether spans started under `context` would be recorded. With parent-based
+ * sampling a child of an unsampled span is never sampled, so callers skip
+ * creating it at all (an unsampled request does no span work beyond its
+ * server span's ids, which logs and propagation need).
+ */
+export function isSampled(context: Context | undefined): boolean {
+  const span = context && trace.getSpan(context);
+  return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
 }
