@@ -214,6 +214,26 @@ describe('sampling', () => {
     await gw.gateway.shutdown();
   });
 
+  test('an unsampled request starts one span (the non-recording server span) and no child span', async () => {
+    for (const [type, expected] of [['never', 1], ['always', 4]] as const) {
+      const gw = traced({ type });
+      const tracer = gw.gateway.tracing!.tracer;
+      const started: boolean[] = [];
+      const startSpan = tracer.startSpan.bind(tracer);
+      tracer.startSpan = (...args) => {
+        const span = startSpan(...args);
+        started.push(span.isRecording());
+        return span;
+      };
+      const first = await (await gw.post('/v1/responses', { model: 'mock', input: 'x' })).json();
+      started.length = 0;
+      await gw.post('/v1/responses', { model: 'mock', input: 'y', previous_response_id: first.id });
+      assert.equal(started.length, expected, type);
+      assert.ok(started.every((recording) => recording === (type === 'always')));
+      await gw.gateway.shutdown();
+    }
+  });
+
   test('`never` exports nothing, yet logs carry trace ids and the upstream gets a traceparent', async () => {
     const recorder = new RecordingProvider(new MockProvider('mock', { type: 'mock', ttfb_ms: 0, chunk_delay_ms: 0 }));
     const gw = traced({ type: 'never' }, {}, {}, { providers: new Map([['mock', recorder]]) });
