@@ -1,0 +1,91 @@
+import { pairedRatio, percent } from './stats.ts';
+import type { TargetVerdict } from './targets.ts';
+
+/** The parts of a benchmark run the report reads (see bench/run.ts for the whole). */
+export interface ReportRun {
+  date: string;
+  mode: string;
+  command: string;
+  machine: { cpu: string; cores: number; memory_gib: number; wrk: string };
+  results: Array<{
+    runtime: string;
+    version: string;
+    profiles: Record<
+      string,
+      {
+        peakRssMiB: number;
+        workloads: Record<
+          string,
+          {
+            saturation?: { rps: { median: number }; cpuPerRequestUs: { median: number; min: number; max: number }; loadgenCoreShare: number };
+            paced: { rps: { median: number }; p50Us: { median: number }; p99Us: { median: number }; cpuPerRequestUs: { median: number }; loadgenCoreShare: number };
+            rounds: { saturationCpu: number[]; pacedCpu: number[]; pacedP50: number[] };
+          }
+        >;
+      }
+    >;
+    direct: Record<string, { saturationRps?: number; pacedP50Us: number }>;
+    peer?: { name: string; runtime: string; rows: Array<{ workload: string; ours: { rps: number; p50Us: number }; peer: { rps: number; p50Us: number } }>; note?: string };
+  }>;
+  targets: { verdicts: TargetVerdict[]; summary: Array<{ runtime: string; target: string; pass: boolean; worst: number }> };
+}
+
+const us = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(0)} µs`);
+const num = (value: number) => value.toFixed(0);
+
+/** The benchmark report as Markdown: targets first, then figures per runtime, references and the peer. */
+export function renderReport(run: ReportRun): string {
+  const lines: string[] = [];
+  lines.push(`## Overhead benchmark (${run.mode} run, ${run.date.slice(0, 10)})`, '');
+  lines.push(
+    `Machine: ${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.memory_gib} GiB; ${run.results.map((r) => `${r.runtime} ${r.version}`).join(', ')}; load from ${run.machine.wrk.split(' ').slice(0, 2).join(' ')}. ` +
+      `Gateway pinned to core 0; fake upstream, OTLP sink and wrk to core 1. Reproduce: \`${run.command}\`.`,
+    '',
+  );
+  lines.push('### Seed targets (instant upstream, CPU per request and p50 at a fixed rate, each profile ÷ `off` paired by round)', '');
+  lines.push('| runtime | target | result | worst measured |', '|---|---|---|---|');
+  for (const s of run.targets.summary) lines.push(`| ${s.runtime} | ${s.target} | ${s.pass ? 'PASS' : 'FAIL'} | ${percent(s.worst)} |`);
+  lines.push('');
+  lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | ratio | pass |', '|---|---|---|---|---|---|');
+  for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${percent(v.ratio)} | ${v.pass ? 'yes' : 'no'} |`);
+  lines.push('', '</details>', '');
+
+  for (const r of run.results) {
+    lines.push(`### ${r.runtime} (${r.version})`, '');
+    lines.push('| profile | workload | saturation req/s | CPU µs/req (vs off) | paced req/s | p50 (vs off) | p99 | peak RSS |', '|---|---|---|---|---|---|---|---|');
+    const off = r.profiles.off!;
+    for (const [profile, figures] of Object.entries(r.profiles)) {
+      for (const [workload, w] of Object.entries(figures.workloads)) {
+        const base = off.workloads[workload]!.rounds;
+        const cpuRounds = w.saturation ? w.rounds.saturationCpu : w.rounds.pacedCpu;
+        const cpuBase = w.saturation ? base.saturationCpu : base.pacedCpu;
+        const cpu = w.saturation ? w.saturation.cpuPerRequestUs.median : w.paced.cpuPerRequestUs.median;
+        const vs = (rounds: number[], baseline: number[]) => (profile === 'off' ? '' : ` (${percent(pairedRatio(rounds, baseline).median)})`);
+        lines.push(
+          `| ${profile} | ${workload} | ${w.saturation ? num(w.saturation.rps.median) : '–'} | ${cpu.toFixed(1)}${vs(cpuRounds, cpuBase)} | ${num(w.paced.rps.median)} | ${us(w.paced.p50Us.median)}${vs(w.rounds.pacedP50, base.pacedP50)} | ${us(w.paced.p99Us.median)} | ${figures.peakRssMiB.toFixed(0)} MiB |`,
+        );
+      }
+    }
+    lines.push('');
+    const loadgen = Math.max(...Object.values(r.profiles).flatMap((p) => Object.values(p.workloads).map((w) => w.saturation?.loadgenCoreShare ?? 0)));
+    const direct = Object.entries(r.direct)
+      .map(([workload, d]) => {
+        const offFigures = off.workloads[workload]!;
+        return `${workload}: the gateway (off) spends ${offFigures.saturation!.cpuPerRequestUs.median.toFixed(0)} µs of CPU per request and adds ${us(offFigures.paced.p50Us.median - d.pacedP50Us)} to the p50 of calling the upstream directly (${us(d.pacedP50Us)}); direct saturation ${num(d.saturationRps ?? Number.NaN)} req/s`;
+      })
+      .join('; ');
+    lines.push(`Direct reference: ${direct}. The load generator used at most ${(loadgen * 100).toFixed(0)} % of its core.`, '');
+    if (r.peer) {
+      if (r.peer.rows.length > 0) {
+        lines.push(`Peer (${r.peer.name} on ${r.peer.runtime}, Chat Completions to the same upstream) vs our \`production\` profile:`, '');
+        lines.push('| workload | ours req/s | peer req/s | throughput ours ÷ peer | ours p50 | peer p50 | latency ours ÷ peer |', '|---|---|---|---|---|---|---|');
+        for (const row of r.peer.rows) {
+          lines.push(`| ${row.workload} | ${num(row.ours.rps)} | ${num(row.peer.rps)} | ${(row.ours.rps / row.peer.rps).toFixed(2)} | ${us(row.ours.p50Us)} | ${us(row.peer.p50Us)} | ${(row.ours.p50Us / row.peer.p50Us).toFixed(2)} |`);
+        }
+        lines.push('');
+      }
+      if (r.peer.note) lines.push(`Peer note: ${r.peer.note}.`, '');
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { median, pairedRatio, percent, spread } from '../../bench/lib/stats.ts';
+import { checkTargets, summarize, type TargetInput } from '../../bench/lib/targets.ts';
+
+describe('bench arithmetic', () => {
+  test('median, spread', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.ok(Number.isNaN(median([])));
+    assert.deepEqual(spread([5, 1, 3]), { median: 3, min: 1, max: 5, n: 3 });
+  });
+
+  test('paired ratios cancel drift between rounds', () => {
+    // The machine gets 2x slower in round 2; each round's ratio is still 1.1.
+    const ratio = pairedRatio([110, 220, 110], [100, 200, 100]);
+    assert.ok(Math.abs(ratio.median - 1.1) < 1e-12);
+    assert.ok(Math.abs(ratio.max - ratio.min) < 1e-12);
+    // Unpaired medians would be 110/100; a drift in one profile only is not hidden.
+    assert.equal(pairedRatio([100, 300], [100, 100]).max, 3);
+  });
+
+  test('percent', () => {
+    assert.equal(percent(1.0234), '+2.3 %');
+    assert.equal(percent(0.99), '-1.0 %');
+  });
+
+  test('targets: limits per profile, PASS only when every workload and measure passes', () => {
+    const input = (profile: string, workload: string, measure: 'cpu_per_request' | 'p50_latency', ratio: number): TargetInput => ({
+      runtime: 'node', workload, profile, measure, ratio: { median: ratio, min: ratio, max: ratio, n: 1 },
+    });
+    const verdicts = checkTargets([
+      input('metrics', 'json', 'cpu_per_request', 1.009),
+      input('metrics', 'stream', 'p50_latency', 1.0101),
+      input('tracing-10', 'json', 'cpu_per_request', 1.02),
+      input('tracing-100', 'json', 'cpu_per_request', 1.049),
+      input('production', 'json', 'cpu_per_request', 3),
+    ]);
+    assert.deepEqual(verdicts.map((v) => [v.target, v.workload, v.pass]), [
+      ['metrics < 1 %', 'json', true],
+      ['metrics < 1 %', 'stream', false],
+      ['tracing 10 % < 2 %', 'json', true],
+      ['tracing 100 % < 5 %', 'json', true],
+    ]);
+    assert.deepEqual(summarize(verdicts).map((s) => [s.target, s.pass, s.worst]), [
+      ['metrics < 1 %', false, 1.0101],
+      ['tracing 10 % < 2 %', true, 1.02],
+      ['tracing 100 % < 5 %', true, 1.049],
+    ]);
+  });
+});
