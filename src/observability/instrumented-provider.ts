@@ -49,10 +49,16 @@ export class InstrumentedProvider implements Provider {
     return this.delegate.type;
   }
 
-  async generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
+  generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
     const op = this.options.series?.generate;
-    const start = performance.now();
     const span = this.startSpan('generate', request, call);
+    // Tracing on, metrics off, request not sampled: only the trace context travels.
+    if (!op && !span) return this.delegate.generate(request, this.tracer ? this.propagate(call, undefined) : call);
+    return this.observeGenerate(request, call, op, span);
+  }
+
+  private async observeGenerate(request: CanonicalRequest, call: ProviderCall, op: OperationSeries | undefined, span: Span | undefined): Promise<ProviderResult> {
+    const start = performance.now();
     let result: ProviderResult;
     try {
       result = await this.delegate.generate(request, this.tracer ? this.propagate(call, span) : call);
@@ -91,6 +97,7 @@ export class InstrumentedProvider implements Provider {
       if (span) endFailed(span, error, call.signal.aborted);
       throw error;
     }
+    if (!op && !span) return source;
     return meterStream(source, call.signal, (stats) => {
       if (op) this.settleMetrics(op, start, stats);
       if (span) settleSpan(span, start, stats, request.model);

@@ -79,9 +79,15 @@ export class InstrumentedStore implements ConversationStore {
     return this.delegate.close();
   }
 
-  private async observe<T>(operation: Operation, id: string, context: Context | undefined, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {
+  private observe<T>(operation: Operation, id: string, context: Context | undefined, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {
     const series = this.ops?.[operation];
     const span = this.tracer && isSampled(context) ? this.tracer.startSpan(`conversation.${operation}`, { kind: SpanKind.INTERNAL }, context) : undefined;
+    // Tracing on, metrics off, request not sampled: nothing to record, so no wrapper at all.
+    if (!series && !span) return run();
+    return this.record(series, span, id, run, annotate);
+  }
+
+  private async record<T>(series: OpSeries | undefined, span: Span | undefined, id: string, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {
     const recording = span?.isRecording() ?? false;
     if (recording) span!.setAttributes({ 'conversation.id': id, 'conversation.backend': this.delegate.backend });
     const start = performance.now();
