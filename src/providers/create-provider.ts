@@ -1,11 +1,34 @@
 import type { ProviderConfig } from '../config/schema.ts';
+import { AnthropicProvider } from './anthropic/anthropic-provider.ts';
+import { AzureOpenAIProvider } from './azure-openai/azure-openai-provider.ts';
+import { DisabledProvider } from './disabled-provider.ts';
+import { GeminiProvider } from './gemini/gemini-provider.ts';
 import { MockProvider } from './mock/mock-provider.ts';
+import { openAICompatibleProvider } from './openai-compatible/openai-compatible-provider.ts';
+import { openAIProvider } from './openai/openai-provider.ts';
 import type { Provider } from './provider.ts';
 
-/** Builds the provider a config entry describes. One case per provider type. */
+/**
+ * Builds the provider a config entry describes. One case per provider type.
+ * A type that requires an API key gets a DisabledProvider when the key is
+ * empty (`${VAR}` of an unset variable).
+ */
 export function createProvider(name: string, config: ProviderConfig): Provider {
+  if ('api_key' in config && config.type !== 'openai_compatible' && config.api_key === '') {
+    return new DisabledProvider(name, config.type, 'its api_key is empty (is the environment variable it names set?)');
+  }
   switch (config.type) {
     case 'mock':
       return new MockProvider(name, config);
+    case 'openai':
+      return openAIProvider(name, config);
+    case 'azure_openai':
+      return new AzureOpenAIProvider(name, config);
+    case 'anthropic':
+      return new AnthropicProvider(name, config);
+    case 'gemini':
+      return new GeminiProvider(name, config);
+    case 'openai_compatible':
+      return openAICompatibleProvider(name, config);
   }
 }
