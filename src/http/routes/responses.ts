@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
 import { jsonResponse } from '../json-response.ts';
+import { linkAbort, wantsStream } from '../link-abort.ts';
 import { readJsonBody } from '../read-json-body.ts';
 import type { AppEnv } from '../types.ts';
 
@@ -14,10 +15,7 @@ export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: Res
   app.post('/v1/responses', async function createResponse(c) {
     const scope = c.get('scope');
     const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
-    // A client that leaves while a non-streamed answer is generated aborts the upstream call.
-    // (Streams notice the client leaving through their own cancellation instead.)
-    const streaming = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
-    if (!streaming) linkAbort(c.req.raw.signal, scope.controller);
+    if (!wantsStream(body)) linkAbort(c.req.raw.signal, scope.controller);
     return service.create(body, scope);
   });
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
@@ -29,9 +27,4 @@ export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: Res
   app.get('/v1/responses/:id/input_items', async function listInputItems(c) {
     return jsonResponse(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams));
   });
-}
-
-function linkAbort(from: AbortSignal, to: AbortController): void {
-  if (from.aborted) to.abort(from.reason);
-  else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
 }
