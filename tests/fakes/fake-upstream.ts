@@ -143,11 +143,17 @@ export class FakeUpstream {
     }
     const rendered = wire.stream(script, context);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // Node holds the status line until the first write; a stream that stalls at once must still have started.
+    res.flushHeaders();
     for (const frame of rendered.head) res.write(frame);
     for (let i = 0; i < rendered.body.length; i++) {
       if (i === script.failAfter) return void res.end(rendered.failure);
       if (i === script.stallAfter) return;
-      if (i === script.resetAfter) return void res.socket?.destroy();
+      if (i === script.resetAfter) {
+        // Let what was written reach the client first: the reset must come mid-stream.
+        await sleep(50);
+        return void res.socket?.destroy();
+      }
       if (script.chunkDelayMs) await sleep(script.chunkDelayMs);
       if (res.destroyed) return;
       res.write(rendered.body[i]);
