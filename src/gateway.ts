@@ -92,10 +92,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     service: new ResponsesService({ router, store, logger, now }),
     maxBodySize: config.server.max_request_body_size,
   });
-  chatCompletionsRoutes(app, {
-    service: new ChatCompletionsService({ router, logger, now }),
-    maxBodySize: config.server.max_request_body_size,
-  });
+  chatCompletionsRoutes(app, new ChatCompletionsService({ router, logger, now }), config.server.max_request_body_size);
   methodNotAllowed(app, {
     ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
     '/health': ['GET', 'HEAD'],

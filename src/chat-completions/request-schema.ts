@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { functionName, nullable, positiveInt, range, text } from '../http/request-fields.ts';
 
 /**
  * The `POST /v1/chat/completions` body. Top-level keys are strict, as in the
@@ -7,8 +8,6 @@ import * as v from 'valibot';
  * lenient about extra keys, so clients can send back what they received.
  */
 
-const nullable = <T extends v.GenericSchema>(schema: T) => v.optional(v.nullable(schema));
-const text = v.string('expected a string');
 
 const TextPart = v.object({ type: v.literal('text'), text });
 const RefusalPart = v.object({ type: v.literal('refusal'), refusal: text });
@@ -56,7 +55,7 @@ const Message = v.variant(
 const Tool = v.object({
   type: v.literal('function', 'expected a tool of type function (other tool types are not supported)'),
   function: v.object({
-    name: v.pipe(text, v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a function name of up to 64 letters, digits, "_" or "-"')),
+    name: functionName,
     description: nullable(text),
     parameters: nullable(v.record(v.string(), v.unknown())),
     strict: nullable(v.boolean()),
@@ -81,9 +80,6 @@ const ResponseFormat = v.variant(
   'expected a response format of type text, json_object or json_schema',
 );
 
-const range = (min: number, max: number) =>
-  v.pipe(v.number('expected a number'), v.minValue(min, `expected a number from ${min} to ${max}`), v.maxValue(max, `expected a number from ${min} to ${max}`));
-const positiveInt = v.pipe(v.number('expected an integer'), v.integer('expected an integer'), v.minValue(1, 'expected an integer >= 1'));
 
 export const ChatRequestSchema = v.strictObject({
   model: v.pipe(text, v.nonEmpty('expected a model name')),

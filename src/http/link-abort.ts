@@ -8,8 +8,3 @@ export function linkAbort(from: AbortSignal, to: AbortController): void {
   if (from.aborted) to.abort(from.reason);
   else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
 }
-
-/** Whether a parsed JSON body asks for a stream (`"stream": true`). */
-export function wantsStream(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
-}

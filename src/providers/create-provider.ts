@@ -14,21 +14,23 @@ import type { Provider } from './provider.ts';
  * empty (`${VAR}` of an unset variable).
  */
 export function createProvider(name: string, config: ProviderConfig): Provider {
-  if ('api_key' in config && config.type !== 'openai_compatible' && config.api_key === '') {
-    return new DisabledProvider(name, config.type, 'its api_key is empty (is the environment variable it names set?)');
-  }
   switch (config.type) {
     case 'mock':
       return new MockProvider(name, config);
     case 'openai':
-      return openAIProvider(name, config);
+      return withKey(name, config, () => openAIProvider(name, config));
     case 'azure_openai':
-      return new AzureOpenAIProvider(name, config);
+      return withKey(name, config, () => new AzureOpenAIProvider(name, config));
     case 'anthropic':
-      return new AnthropicProvider(name, config);
+      return withKey(name, config, () => new AnthropicProvider(name, config));
     case 'gemini':
-      return new GeminiProvider(name, config);
+      return withKey(name, config, () => new GeminiProvider(name, config));
     case 'openai_compatible':
+      // The key is optional here: local servers need none, and empty means none.
       return openAICompatibleProvider(name, config);
   }
+}
+
+function withKey(name: string, config: { type: string; api_key: string }, build: () => Provider): Provider {
+  return config.api_key === '' ? new DisabledProvider(name, config.type, 'its api_key is empty (is the environment variable it names set?)') : build();
 }

@@ -1,8 +1,7 @@
 import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
 import { jsonResponse } from '../json-response.ts';
-import { linkAbort, wantsStream } from '../link-abort.ts';
-import { readJsonBody } from '../read-json-body.ts';
+import { modelCallHandler } from '../model-call-handler.ts';
 import type { AppEnv } from '../types.ts';
 
 export interface ResponsesRouteOptions {
@@ -12,12 +11,7 @@ export interface ResponsesRouteOptions {
 
 /** `/v1/responses` and `/v1/responses/:id[/input_items]`. */
 export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: ResponsesRouteOptions): void {
-  app.post('/v1/responses', async function createResponse(c) {
-    const scope = c.get('scope');
-    const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
-    if (!wantsStream(body)) linkAbort(c.req.raw.signal, scope.controller);
-    return service.create(body, scope);
-  });
+  app.post('/v1/responses', modelCallHandler(service, maxBodySize));
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
     return jsonResponse(await service.retrieve(c.req.param('id')));
   });

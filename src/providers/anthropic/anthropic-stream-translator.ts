@@ -1,8 +1,6 @@
-import { UpstreamError } from '../../errors/gateway-error.ts';
 import type { SseMessage } from '../../streaming/sse-decoder.ts';
-import type { EventSink, StreamTranslator } from '../http/stream-translator.ts';
-import { upstreamEventError } from '../http/upstream-error.ts';
-import { ItemTracker } from '../translation/item-tracker.ts';
+import type { EventSink } from '../http/stream-translator.ts';
+import { BaseStreamTranslator } from '../translation/base-stream-translator.ts';
 import { fromAnthropicUsage, fromStopReason } from './anthropic-usage.ts';
 import type { AnthropicUsage } from './anthropic-wire.ts';
 
@@ -25,18 +23,12 @@ interface AnthropicStreamEvent {
  * merged with the cumulative output of each `message_delta`. `ping`s are
  * ignored; an `error` event fails the stream.
  */
-export class AnthropicStreamTranslator implements StreamTranslator {
-  private readonly items = new ItemTracker();
+export class AnthropicStreamTranslator extends BaseStreamTranslator {
   /** Canonical index of each content block; -1 for blocks the gateway does not carry. */
   private readonly blocks: number[] = [];
   private usage: AnthropicUsage = {};
   private stopReason: string | null | undefined;
   private model: string | undefined;
-
-  constructor(
-    private readonly provider: string,
-    private readonly secrets: readonly string[],
-  ) {}
 
   message(message: SseMessage, out: EventSink): void {
     if (this.items.done) return;
@@ -83,12 +75,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         return;
       }
       case 'error':
-        throw upstreamEventError(this.provider, event, this.secrets);
+        throw this.reported(event);
     }
   }
 
   end(_out: EventSink): void {
-    if (!this.items.done) throw new UpstreamError(`Provider '${this.provider}' ended its stream before the message was complete.`);
+    if (!this.items.done) throw this.cutShort();
   }
 
   /** Later usage fields replace earlier ones (output is cumulative); the merged total is reported each time. */

@@ -3,6 +3,7 @@ import type { CanonicalRequest } from '../provider.ts';
 import { parseDataUrl } from '../translation/data-url.ts';
 import { argumentsObject } from '../translation/function-arguments.ts';
 import { systemPrompt } from '../translation/system-prompt.ts';
+import { RoleTurns } from '../translation/role-turns.ts';
 import { unsupported } from '../translation/unsupported.ts';
 import type { AnthropicBlock, AnthropicMessage } from './anthropic-wire.ts';
 
@@ -20,12 +21,8 @@ const TYPE = 'anthropic';
  * - `text.format` JSON schemas → `output_config.format`.
  */
 export function toAnthropicRequest(request: CanonicalRequest, stream: boolean, defaultMaxTokens: number): Record<string, unknown> {
-  const messages: AnthropicMessage[] = [];
-  const push = (role: AnthropicMessage['role'], block: AnthropicBlock) => {
-    const last = messages[messages.length - 1];
-    if (last?.role === role) last.content.push(block);
-    else messages.push({ role, content: [block] });
-  };
+  const turns = new RoleTurns<AnthropicMessage['role'], AnthropicBlock>();
+  const push = (role: AnthropicMessage['role'], block: AnthropicBlock) => turns.push(role, block);
   request.input.forEach((item, index) => {
     switch (item.type) {
       case 'message': {
@@ -57,7 +54,7 @@ export function toAnthropicRequest(request: CanonicalRequest, stream: boolean, d
   const body: Record<string, unknown> = {
     model: request.model,
     max_tokens: request.max_output_tokens ?? defaultMaxTokens,
-    messages,
+    messages: turns.turns.map((turn): AnthropicMessage => ({ role: turn.role, content: turn.parts })),
   };
   const system = systemPrompt(request);
   if (system) body.system = system;

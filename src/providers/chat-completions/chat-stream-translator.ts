@@ -1,8 +1,6 @@
-import { UpstreamError } from '../../errors/gateway-error.ts';
 import type { SseMessage } from '../../streaming/sse-decoder.ts';
-import type { EventSink, StreamTranslator } from '../http/stream-translator.ts';
-import { upstreamEventError } from '../http/upstream-error.ts';
-import { ItemTracker } from '../translation/item-tracker.ts';
+import type { EventSink } from '../http/stream-translator.ts';
+import { BaseStreamTranslator } from '../translation/base-stream-translator.ts';
 import { fromChatFinish } from './chat-finish.ts';
 import { fromChatUsage } from './chat-usage.ts';
 import type { ChatCompletionChunk, ChatToolCallDelta } from './chat-wire.ts';
@@ -16,24 +14,18 @@ import type { ChatCompletionChunk, ChatToolCallDelta } from './chat-wire.ts';
  * without `[DONE]` is tolerated; one that stops before any finish reason has
  * cut the answer short.
  */
-export class ChatStreamTranslator implements StreamTranslator {
-  private readonly items = new ItemTracker();
+export class ChatStreamTranslator extends BaseStreamTranslator {
   private textIndex = -1;
   /** Canonical index of each upstream tool call index. */
   private readonly calls: number[] = [];
   private finishReason: string | null = null;
   private model: string | undefined;
 
-  constructor(
-    private readonly provider: string,
-    private readonly secrets: readonly string[],
-  ) {}
-
   message(message: SseMessage, out: EventSink): void {
     if (this.items.done) return;
     if (message.data === '[DONE]') return this.finish(out);
     const chunk = JSON.parse(message.data) as ChatCompletionChunk;
-    if (chunk.error) throw upstreamEventError(this.provider, chunk, this.secrets);
+    if (chunk.error) throw this.reported(chunk);
     this.model ??= chunk.model;
     if (chunk.usage) out.enqueue({ type: 'usage', usage: fromChatUsage(chunk.usage) });
     const choice = chunk.choices?.[0];
@@ -68,7 +60,7 @@ export class ChatStreamTranslator implements StreamTranslator {
 
   end(out: EventSink): void {
     if (this.items.done) return;
-    if (this.finishReason === null) throw new UpstreamError(`Provider '${this.provider}' ended its stream before the answer was complete.`);
+    if (this.finishReason === null) throw this.cutShort();
     this.finish(out);
   }
 

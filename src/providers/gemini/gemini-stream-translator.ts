@@ -1,8 +1,6 @@
-import { UpstreamError } from '../../errors/gateway-error.ts';
 import type { SseMessage } from '../../streaming/sse-decoder.ts';
-import type { EventSink, StreamTranslator } from '../http/stream-translator.ts';
-import { upstreamEventError } from '../http/upstream-error.ts';
-import { ItemTracker } from '../translation/item-tracker.ts';
+import type { EventSink } from '../http/stream-translator.ts';
+import { BaseStreamTranslator } from '../translation/base-stream-translator.ts';
 import { fromFinishReason, fromGeminiUsage, newCallId } from './gemini-usage.ts';
 import type { GeminiAnswer } from './gemini-wire.ts';
 
@@ -14,21 +12,15 @@ import type { GeminiAnswer } from './gemini-wire.ts';
  * (the last one counts). Gemini has no end event: the stream's end after a
  * chunk with a `finishReason` completes the response.
  */
-export class GeminiStreamTranslator implements StreamTranslator {
-  private readonly items = new ItemTracker();
+export class GeminiStreamTranslator extends BaseStreamTranslator {
   private open = -1;
   private openKind: 'message' | 'reasoning' | undefined;
   private finishReason: string | undefined;
   private model: string | undefined;
 
-  constructor(
-    private readonly provider: string,
-    private readonly secrets: readonly string[],
-  ) {}
-
   message(message: SseMessage, out: EventSink): void {
     const chunk = JSON.parse(message.data) as GeminiAnswer;
-    if (chunk.error) throw upstreamEventError(this.provider, chunk, this.secrets);
+    if (chunk.error) throw this.reported(chunk);
     this.model ??= chunk.modelVersion;
     const candidate = chunk.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) {
@@ -54,7 +46,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   end(out: EventSink): void {
-    if (this.finishReason === undefined) throw new UpstreamError(`Provider '${this.provider}' ended its stream before the answer was complete.`);
+    if (this.finishReason === undefined) throw this.cutShort();
     const { status, incomplete_reason } = fromFinishReason(this.finishReason);
     this.items.finish(out, status, incomplete_reason, this.model);
   }

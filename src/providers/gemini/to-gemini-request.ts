@@ -5,6 +5,7 @@ import { outputText } from '../translation/content-text.ts';
 import { parseDataUrl } from '../translation/data-url.ts';
 import { argumentsObject } from '../translation/function-arguments.ts';
 import { systemPrompt } from '../translation/system-prompt.ts';
+import { RoleTurns } from '../translation/role-turns.ts';
 import { unsupported } from '../translation/unsupported.ts';
 import type { GeminiContent, GeminiPart } from './gemini-wire.ts';
 
@@ -23,12 +24,8 @@ const TYPE = 'gemini';
  *   limits, stop sequences and JSON output → `generationConfig`.
  */
 export function toGeminiRequest(request: CanonicalRequest): Record<string, unknown> {
-  const contents: GeminiContent[] = [];
-  const push = (role: GeminiContent['role'], part: GeminiPart) => {
-    const last = contents[contents.length - 1];
-    if (last?.role === role) last.parts.push(part);
-    else contents.push({ role, parts: [part] });
-  };
+  const turns = new RoleTurns<GeminiContent['role'], GeminiPart>();
+  const push = (role: GeminiContent['role'], part: GeminiPart) => turns.push(role, part);
   const names = new Map<string, string>();
   request.input.forEach((item, index) => {
     switch (item.type) {
@@ -61,6 +58,7 @@ export function toGeminiRequest(request: CanonicalRequest): Record<string, unkno
     }
   });
 
+  const contents: GeminiContent[] = turns.turns;
   const body: Record<string, unknown> = { contents };
   const system = systemPrompt(request);
   if (system) body.systemInstruction = { parts: [{ text: system }] };

@@ -1,8 +1,6 @@
-import { UpstreamError } from '../../errors/gateway-error.ts';
 import type { SseMessage } from '../../streaming/sse-decoder.ts';
-import type { EventSink, StreamTranslator } from '../http/stream-translator.ts';
-import { upstreamEventError } from '../http/upstream-error.ts';
-import { ItemTracker } from '../translation/item-tracker.ts';
+import type { EventSink } from '../http/stream-translator.ts';
+import { BaseStreamTranslator } from '../translation/base-stream-translator.ts';
 import { fromResponsesUsage, incompleteReason } from './responses-usage.ts';
 import type { ResponsesAnswer, ResponsesOutputItem } from './responses-wire.ts';
 
@@ -24,15 +22,9 @@ interface ResponsesStreamEvent {
  * it ends incomplete with the response. `response.failed` and `error` events
  * fail the stream.
  */
-export class ResponsesStreamTranslator implements StreamTranslator {
-  private readonly items = new ItemTracker();
+export class ResponsesStreamTranslator extends BaseStreamTranslator {
   /** Canonical index of each upstream `output_index`; -1 for skipped items. */
   private readonly indices: number[] = [];
-
-  constructor(
-    private readonly provider: string,
-    private readonly secrets: readonly string[],
-  ) {}
 
   message(message: SseMessage, out: EventSink): void {
     if (this.items.done) return;
@@ -53,23 +45,23 @@ export class ResponsesStreamTranslator implements StreamTranslator {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
       case 'response.reasoning_summary_text.delta': {
-        const index = this.indices[event.output_index!] ?? -1;
+        const index = this.indexOf(event);
         if (index !== -1 && event.delta) out.enqueue({ type: 'text.delta', index, delta: event.delta });
         return;
       }
       case 'response.reasoning_summary_part.added': {
         // The canonical reasoning item has one text: later summary parts follow after a blank line.
-        const index = this.indices[event.output_index!] ?? -1;
+        const index = this.indexOf(event);
         if (index !== -1 && (event.summary_index ?? 0) > 0) out.enqueue({ type: 'text.delta', index, delta: '\n\n' });
         return;
       }
       case 'response.function_call_arguments.delta': {
-        const index = this.indices[event.output_index!] ?? -1;
+        const index = this.indexOf(event);
         if (index !== -1 && event.delta) out.enqueue({ type: 'arguments.delta', index, delta: event.delta });
         return;
       }
       case 'response.output_item.done': {
-        const index = this.indices[event.output_index!] ?? -1;
+        const index = this.indexOf(event);
         if (index !== -1 && event.item?.status !== 'incomplete') this.items.close(out, index);
         return;
       }
@@ -81,13 +73,18 @@ export class ResponsesStreamTranslator implements StreamTranslator {
         return;
       }
       case 'response.failed':
-        throw upstreamEventError(this.provider, { error: event.response?.error ?? { message: 'the response failed' } }, this.secrets);
+        throw this.reported({ error: event.response?.error ?? { message: 'the response failed' } });
       case 'error':
-        throw upstreamEventError(this.provider, { error: { code: event.code, message: event.message } }, this.secrets);
+        throw this.reported({ error: { code: event.code, message: event.message } });
     }
   }
 
+  /** The canonical index of the event's item; -1 for an item the gateway does not carry. */
+  private indexOf(event: ResponsesStreamEvent): number {
+    return this.indices[event.output_index ?? -1] ?? -1;
+  }
+
   end(_out: EventSink): void {
-    if (!this.items.done) throw new UpstreamError(`Provider '${this.provider}' ended its stream before the response was complete.`);
+    if (!this.items.done) throw this.cutShort();
   }
 }
