@@ -162,3 +162,74 @@ for (const name of ['openai', 'openai_chat', 'azure', 'anthropic', 'gemini', 'co
     });
   });
 }
+
+describe('across providers', () => {
+  test('previous_response_id carries a conversation from one provider to another, tool calls included', async () => {
+    fake.script('hop-1', { kind: 'tool_call', name: 'get_weather', args: ['{"city":"Oslo"}'] });
+    fake.script('hop-2', { kind: 'text', chunks: ['It is sunny.'] });
+    fake.script('hop-3', { kind: 'text', chunks: ['Bring sunglasses.'] });
+    const client = sdkClient(gw.gateway);
+    const first = await client.responses.create({ model: 'gemini/hop-1', input: 'Weather in Oslo?', tools: TOOLS as any, instructions: 'Be brief.' });
+    const call = first.output[0]!;
+    assert.ok(call.type === 'function_call');
+    const second = await client.responses.create({
+      model: 'anthropic/hop-2', previous_response_id: first.id, tools: TOOLS as any,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'sunny' }],
+    });
+    const anthropicBody = fake.last('hop-2').body;
+    // Instructions are not carried over by previous_response_id.
+    assert.equal(anthropicBody.system, undefined);
+    assert.deepEqual(anthropicBody.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: call.call_id, name: 'get_weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.call_id, content: 'sunny' }] },
+    ]);
+    await client.responses.create({ model: 'openai_chat/hop-3', previous_response_id: second.id, input: 'What should I wear?' });
+    assert.deepEqual(fake.last('hop-3').body.messages, [
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: call.call_id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      { role: 'tool', tool_call_id: call.call_id, content: 'sunny' },
+      { role: 'assistant', content: 'It is sunny.' },
+      { role: 'user', content: 'What should I wear?' },
+    ]);
+  });
+
+  test('an image (data URL and URL) and a JSON schema reach each upstream in its own form', async () => {
+    const client = sdkClient(gw.gateway);
+    const input = [{ role: 'user' as const, content: [
+      { type: 'input_text' as const, text: 'Describe' },
+      { type: 'input_image' as const, image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' as const },
+      { type: 'input_image' as const, image_url: 'https://example.test/photo.jpg', detail: 'low' as const },
+    ] }];
+    const text = { format: { type: 'json_schema' as const, name: 'description', schema: { type: 'object', properties: { summary: { type: 'string' } } }, strict: true } };
+    for (const provider of ['anthropic', 'gemini', 'openai_chat', 'openai']) {
+      await client.responses.create({ model: `${provider}/vision`, input, text });
+      const body = fake.last('vision').body;
+      if (provider === 'anthropic') {
+        assert.deepEqual(body.messages[0].content.slice(1), [
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          { type: 'image', source: { type: 'url', url: 'https://example.test/photo.jpg' } },
+        ]);
+        assert.deepEqual(body.output_config, { format: { type: 'json_schema', schema: text.format.schema } });
+      } else if (provider === 'gemini') {
+        assert.deepEqual(body.contents[0].parts.slice(1), [
+          { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+          { fileData: { fileUri: 'https://example.test/photo.jpg', mimeType: 'image/jpeg' } },
+        ]);
+        assert.deepEqual([body.generationConfig.responseMimeType, body.generationConfig.responseJsonSchema], ['application/json', text.format.schema]);
+      } else if (provider === 'openai_chat') {
+        assert.deepEqual(body.messages[0].content.slice(1), [
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' } },
+          { type: 'image_url', image_url: { url: 'https://example.test/photo.jpg', detail: 'low' } },
+        ]);
+        assert.deepEqual(body.response_format, { type: 'json_schema', json_schema: { name: 'description', schema: text.format.schema, strict: true } });
+      } else {
+        assert.deepEqual(body.input[0].content.slice(1), [
+          { type: 'input_image', detail: 'auto', image_url: 'data:image/png;base64,iVBORw0KGgo=' },
+          { type: 'input_image', detail: 'low', image_url: 'https://example.test/photo.jpg' },
+        ]);
+        assert.deepEqual(body.text, text);
+      }
+    }
+  });
+});
