@@ -63,7 +63,10 @@ export abstract class HttpProvider implements Provider {
     const translator = this.translator(request);
     const exchange = new UpstreamExchange(this.upstream, call);
     const response = await exchange.send(this.url(request, true), this.headers(call), body);
-    if (!response.body) throw unreadable(this.name, new Error('the response has no body'), 'a stream');
+    if (!response.body) {
+      exchange.end();
+      throw unreadable(this.name, new Error('the response has no body'), 'a stream');
+    }
     return response.body
       .pipeThrough(new SseDecoderStream({ onComment: exchange.touch }))
       .pipeThrough(new TranslateStream(translator, exchange, this.name));
