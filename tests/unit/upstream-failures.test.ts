@@ -293,3 +293,16 @@ describe('a provider whose api_key resolves empty', () => {
     }
   });
 });
+
+describe('input an upstream cannot express', () => {
+  test('is a 400 naming the parameter, and nothing is sent upstream', async () => {
+    const before = fake.requests.length;
+    const stop = await gw.post('/v1/chat/completions', { model: 'openai/any', messages: [{ role: 'user', content: 'x' }], stop: ['END'] });
+    assert.equal((await expectError(stop, 400, { type: 'invalid_request_error', code: 'unsupported_value', message: /`stop` is not supported by openai \(api: responses\) providers/ })).param, 'stop');
+    const byFile = await gw.post('/v1/responses', { model: 'anthropic/any', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] });
+    assert.equal((await expectError(byFile, 400, { type: 'invalid_request_error', code: 'unsupported_value', message: /file_id is not supported by anthropic providers/ })).param, 'input[0].content[0]');
+    const orphan = await gw.post('/v1/responses', { model: 'gemini/any', input: [{ type: 'function_call_output', call_id: 'call_nowhere', output: 'x' }], stream: true });
+    assert.equal((await expectError(orphan, 400, { type: 'invalid_request_error', code: 'invalid_value', message: /No function_call with call_id 'call_nowhere'/ })).param, 'input[0].call_id');
+    assert.equal(fake.requests.length, before);
+  });
+});
