@@ -67,9 +67,12 @@ export abstract class HttpProvider implements Provider {
       exchange.end();
       throw unreadable(this.name, new Error('the response has no body'), 'a stream');
     }
-    return response.body
-      .pipeThrough(new SseDecoderStream({ onComment: exchange.touch }))
-      .pipeThrough(new TranslateStream(translator, exchange, this.name));
+    const decoder = new SseDecoderStream({ onComment: exchange.touch });
+    const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name));
+    // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
+    // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
+    response.body.pipeTo(decoder.writable, { preventAbort: true }).catch((error: unknown) => exchange.broke(error));
+    return events;
   }
 
   /** The call's headers (x-request-id, traceparent, …) on every upstream request, beside the provider's own. */

@@ -7,16 +7,14 @@ import type { UpstreamExchange } from './upstream-exchange.ts';
 /**
  * The translate stage of a provider stream: SSE messages → canonical events
  * through the provider's StreamTranslator. Around the translator it keeps the
- * exchange's idle timer fed and makes every way the stream can fail a
- * GatewayError: an error event from the upstream, an event it cannot read, a
- * broken connection (the stage before it aborts this one), a stall.
+ * exchange's idle timer fed and makes a failure a GatewayError: an error event
+ * from the upstream, or an event it cannot read. (A stall or a broken
+ * connection is failed into this stage by the exchange.)
  */
 export class TranslateStream extends TransformStream<SseMessage, CanonicalEvent> {
   constructor(translator: StreamTranslator, exchange: UpstreamExchange, provider: string) {
-    let sink: TransformStreamDefaultController<CanonicalEvent>;
     const transformer: CancellableTransformer<SseMessage, CanonicalEvent> = {
       start(controller) {
-        sink = controller;
         exchange.attach(controller);
       },
       transform(message, controller) {
@@ -32,10 +30,9 @@ export class TranslateStream extends TransformStream<SseMessage, CanonicalEvent>
         exchange.end();
         translator.end(controller);
       },
-      // The upstream side failed (connection reset, undecodable bytes) or the consumer cancelled.
+      // The consumer went away: stop the upstream request at once.
       cancel(reason) {
         exchange.abort(reason);
-        sink.error(exchange.failure(reason));
       },
     };
     super(transformer);
@@ -43,8 +40,8 @@ export class TranslateStream extends TransformStream<SseMessage, CanonicalEvent>
 }
 
 /**
- * `Transformer.cancel` (called when either side is aborted or cancelled) is in
- * the Streams standard and works on Node 20, Bun and Deno, but TypeScript's
- * lib does not declare it yet.
+ * `Transformer.cancel` is in the Streams standard (Node 20.14+, Deno, Bun 1.4)
+ * but not yet in TypeScript's lib. Where a runtime lacks it, the client's
+ * abort signal stops the upstream request instead.
  */
 type CancellableTransformer<I, O> = Transformer<I, O> & { cancel?: (reason: unknown) => void | Promise<void> };

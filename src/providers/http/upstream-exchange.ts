@@ -132,6 +132,12 @@ export class UpstreamExchange {
     return new UpstreamError(`The connection to provider '${this.settings.provider}' failed: ${redact(describe(error), this.settings.secrets)}`, { cause: error });
   }
 
+  /** The upstream body failed mid-stream (or was cut off by a time limit): fail the stream with what that means. */
+  broke(error: unknown): void {
+    this.end();
+    this.sink?.error(this.failure(error));
+  }
+
   private fail(error: unknown): unknown {
     this.end();
     return this.failure(error);
