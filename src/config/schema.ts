@@ -152,7 +152,9 @@ const apiKey = v.string('expected an API key (a string)');
 
 const OpenAIProviderSchema = v.strictObject({
   type: v.literal('openai'),
+  /** Sent as `Authorization: Bearer …`. */
   api_key: apiKey,
+  /** Requests go to `{base_url}/responses` or `{base_url}/chat/completions`. */
   base_url: v.optional(url, 'https://api.openai.com/v1'),
   /** The upstream endpoint: the Responses API or Chat Completions. */
   api: v.optional(oneOf(['responses', 'chat_completions']), 'responses'),
@@ -161,16 +163,20 @@ const OpenAIProviderSchema = v.strictObject({
 
 const AzureOpenAIProviderSchema = v.strictObject({
   type: v.literal('azure_openai'),
+  /** Sent as the `api-key` header. */
   api_key: apiKey,
   /** The resource endpoint, e.g. https://my-resource.openai.azure.com; models' provider_model_id is the deployment name. */
   endpoint: url,
+  /** The `api-version` query parameter (2024-10-21 is the latest GA inference version). */
   api_version: v.optional(nonEmpty, '2024-10-21'),
   ...httpProviderEntries,
 });
 
 const AnthropicProviderSchema = v.strictObject({
   type: v.literal('anthropic'),
+  /** Sent as the `x-api-key` header. */
   api_key: apiKey,
+  /** Requests go to `{base_url}/v1/messages`. */
   base_url: v.optional(url, 'https://api.anthropic.com'),
   /** The `anthropic-version` header. */
   anthropic_version: v.optional(nonEmpty, '2023-06-01'),
@@ -181,7 +187,9 @@ const AnthropicProviderSchema = v.strictObject({
 
 const GeminiProviderSchema = v.strictObject({
   type: v.literal('gemini'),
+  /** Sent as the `x-goog-api-key` header. */
   api_key: apiKey,
+  /** Requests go to `{base_url}/v1beta/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`). */
   base_url: v.optional(url, 'https://generativelanguage.googleapis.com'),
   ...httpProviderEntries,
 });
