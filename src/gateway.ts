@@ -6,6 +6,9 @@ import { Inflight } from './http/inflight.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { modelsRoutes } from './http/routes/models.ts';
 import { responsesRoutes } from './http/routes/responses.ts';
+import { chatCompletionsRoutes } from './http/routes/chat-completions.ts';
+import { ChatCompletionsService } from './chat-completions/chat-completions-service.ts';
+import { DisabledProvider } from './providers/disabled-provider.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createProvider } from './providers/create-provider.ts';
 import { ModelRouter } from './providers/model-router.ts';
@@ -71,7 +74,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const logger = deps.logger ?? createLogger({ level: config.logging.level, format: config.logging.format, now });
   const providers = new Map<string, Provider>();
   for (const [name, settings] of Object.entries(config.providers)) {
-    providers.set(name, deps.providers?.get(name) ?? createProvider(name, settings));
+    const provider = deps.providers?.get(name) ?? createProvider(name, settings);
+    // Never silently: a provider that cannot work is named at start-up, and its models answer 503.
+    if (provider instanceof DisabledProvider) logger.warn('provider disabled', { provider: name, type: provider.type, reason: provider.reason });
+    providers.set(name, provider);
   }
   const observability = config.observability;
   const metrics =
@@ -125,12 +131,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     service: new ResponsesService({ router, store, logger, now }),
     maxBodySize: config.server.max_request_body_size,
   });
+  chatCompletionsRoutes(app, new ChatCompletionsService({ router, logger, now }), config.server.max_request_body_size);
   methodNotAllowed(app, {
     ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
     '/health': ['GET', 'HEAD'],
     '/ready': ['GET', 'HEAD'],
     '/v1/models': ['GET', 'HEAD'],
     '/v1/responses': ['POST'],
+    '/v1/chat/completions': ['POST'],
     '/v1/responses/:id': ['GET', 'HEAD', 'DELETE'],
     '/v1/responses/:id/input_items': ['GET', 'HEAD'],
   });

@@ -122,7 +122,94 @@ const MockProviderSchema = v.strictObject({
   fail_after_chunks: v.optional(wholeNumber(0)),
 });
 
-export const ProviderSchema = v.variant('type', [MockProviderSchema], 'expected a provider type: mock');
+const url = v.pipe(
+  v.string('expected a URL'),
+  v.check((value) => /^https?:\/\/[^/\s]+/.test(value), 'expected an http:// or https:// URL'),
+  // A trailing slash would double up when paths are appended.
+  v.transform((value) => value.replace(/\/+$/, '')),
+);
+const headerMap = v.record(v.string(), v.string('expected a string header value'));
+
+/**
+ * What every provider that calls an upstream over HTTP has. The defaults are
+ * generous because a non-streamed answer arrives whole (its first byte is its
+ * last) and reasoning models may think for minutes before their next event.
+ */
+const httpProviderEntries = {
+  /** Until the upstream's response headers and first event; for a non-streamed call, until the whole answer. */
+  timeout_ms: v.optional(wholeNumber(1), 600_000),
+  /** The longest silence allowed between two events of a stream (keep-alive comments count). */
+  stream_idle_timeout_ms: v.optional(wholeNumber(1), 300_000),
+  /** Extra headers sent with every upstream request. */
+  headers: v.optional(headerMap, {}),
+};
+
+/**
+ * An API key. An empty value (usually `${VAR}` of an unset variable) disables
+ * the provider: the gateway starts, warns, and answers its models with 503.
+ */
+const apiKey = v.string('expected an API key (a string)');
+
+const OpenAIProviderSchema = v.strictObject({
+  type: v.literal('openai'),
+  /** Sent as `Authorization: Bearer …`. */
+  api_key: apiKey,
+  /** Requests go to `{base_url}/responses` or `{base_url}/chat/completions`. */
+  base_url: v.optional(url, 'https://api.openai.com/v1'),
+  /** The upstream endpoint: the Responses API or Chat Completions. */
+  api: v.optional(oneOf(['responses', 'chat_completions']), 'responses'),
+  ...httpProviderEntries,
+});
+
+const AzureOpenAIProviderSchema = v.strictObject({
+  type: v.literal('azure_openai'),
+  /** Sent as the `api-key` header. */
+  api_key: apiKey,
+  /** The resource endpoint, e.g. https://my-resource.openai.azure.com; models' provider_model_id is the deployment name. */
+  endpoint: url,
+  /** The `api-version` query parameter (2024-10-21 is the latest GA inference version). */
+  api_version: v.optional(nonEmpty, '2024-10-21'),
+  ...httpProviderEntries,
+});
+
+const AnthropicProviderSchema = v.strictObject({
+  type: v.literal('anthropic'),
+  /** Sent as the `x-api-key` header. */
+  api_key: apiKey,
+  /** Requests go to `{base_url}/v1/messages`. */
+  base_url: v.optional(url, 'https://api.anthropic.com'),
+  /** The `anthropic-version` header. */
+  anthropic_version: v.optional(nonEmpty, '2023-06-01'),
+  /** `max_tokens` when the client sets no max_output_tokens (Anthropic requires one). */
+  max_tokens: v.optional(wholeNumber(1), 4096),
+  ...httpProviderEntries,
+});
+
+const GeminiProviderSchema = v.strictObject({
+  type: v.literal('gemini'),
+  /** Sent as the `x-goog-api-key` header. */
+  api_key: apiKey,
+  /** Requests go to `{base_url}/v1beta/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`). */
+  base_url: v.optional(url, 'https://generativelanguage.googleapis.com'),
+  ...httpProviderEntries,
+});
+
+const OpenAICompatibleProviderSchema = v.strictObject({
+  type: v.literal('openai_compatible'),
+  /** Chat Completions base URL, e.g. http://localhost:11434/v1 (Ollama) or http://localhost:8000/v1 (vLLM). */
+  base_url: url,
+  /** Sent as a Bearer token when set; local servers usually need none (empty means none). */
+  api_key: v.optional(v.string('expected an API key (a string)')),
+  ...httpProviderEntries,
+});
+
+const PROVIDER_TYPES = ['mock', 'openai', 'azure_openai', 'anthropic', 'gemini', 'openai_compatible'] as const;
+
+export const ProviderSchema = v.variant(
+  'type',
+  [MockProviderSchema, OpenAIProviderSchema, AzureOpenAIProviderSchema, AnthropicProviderSchema, GeminiProviderSchema, OpenAICompatibleProviderSchema],
+  `expected a provider type: ${PROVIDER_TYPES.join(', ')}`,
+);
 
 const providerName = v.pipe(
   v.string(),

@@ -81,6 +81,13 @@ export class PayloadTooLargeError extends GatewayError {
   }
 }
 
+/** 429: the upstream's rate limit was hit; its `Retry-After` is passed on. */
+export class RateLimitError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(429, 'rate_limit_error', message, { code: 'rate_limit_exceeded', ...options });
+  }
+}
+
 /** 500: a bug or an unexpected failure inside the gateway. */
 export class InternalServerError extends GatewayError {
   constructor(message = 'The gateway failed to process the request.', options?: GatewayErrorOptions) {
@@ -95,7 +102,7 @@ export class UpstreamError extends GatewayError {
   }
 }
 
-/** 503: the gateway cannot serve this now (no healthy provider, shutting down). */
+/** 503: the gateway cannot serve this now (a provider overloaded or disabled, shutting down). */
 export class ServiceUnavailableError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {
     super(503, 'server_error', message, { code: 'service_unavailable', ...options });

@@ -1,11 +1,36 @@
 import type { ProviderConfig } from '../config/schema.ts';
+import { AnthropicProvider } from './anthropic/anthropic-provider.ts';
+import { AzureOpenAIProvider } from './azure-openai/azure-openai-provider.ts';
+import { DisabledProvider } from './disabled-provider.ts';
+import { GeminiProvider } from './gemini/gemini-provider.ts';
 import { MockProvider } from './mock/mock-provider.ts';
+import { openAICompatibleProvider } from './openai-compatible/openai-compatible-provider.ts';
+import { openAIProvider } from './openai/openai-provider.ts';
 import type { Provider } from './provider.ts';
 
-/** Builds the provider a config entry describes. One case per provider type. */
+/**
+ * Builds the provider a config entry describes. One case per provider type.
+ * A type that requires an API key gets a DisabledProvider when the key is
+ * empty (`${VAR}` of an unset variable).
+ */
 export function createProvider(name: string, config: ProviderConfig): Provider {
   switch (config.type) {
     case 'mock':
       return new MockProvider(name, config);
+    case 'openai':
+      return withKey(name, config, () => openAIProvider(name, config));
+    case 'azure_openai':
+      return withKey(name, config, () => new AzureOpenAIProvider(name, config));
+    case 'anthropic':
+      return withKey(name, config, () => new AnthropicProvider(name, config));
+    case 'gemini':
+      return withKey(name, config, () => new GeminiProvider(name, config));
+    case 'openai_compatible':
+      // The key is optional here: local servers need none, and empty means none.
+      return openAICompatibleProvider(name, config);
   }
+}
+
+function withKey(name: string, config: { type: string; api_key: string }, build: () => Provider): Provider {
+  return config.api_key === '' ? new DisabledProvider(name, config.type, 'its api_key is empty (is the environment variable it names set?)') : build();
 }

@@ -1,8 +1,9 @@
 import type { ModelConfig } from '../config/schema.ts';
+import { NotFoundError } from '../errors/gateway-error.ts';
 import type { Provider } from './provider.ts';
 
 export interface Route {
-  /** The configured model name (also used for aliases): what responses report and metrics label. */
+  /** What responses report as their model: the configured name, or the `provider/model` the client sent. */
   readonly name: string;
   readonly provider: Provider;
   /** What the upstream calls the model. */
@@ -16,20 +17,33 @@ export interface ModelEntry {
   owned_by: string;
 }
 
-/** Maps the `model` a client sends (a name or an alias) to a provider and upstream model id. */
+/**
+ * The model label of calls routed as `provider/model`: the model part is
+ * whatever the client wrote, so it must not become a metric label.
+ */
+export const UNKNOWN_MODEL = 'unknown';
+
+/**
+ * Maps the `model` a client sends to a provider and upstream model id: a
+ * configured name or alias, or `provider/model` naming a configured provider
+ * directly (a configured name wins when both match).
+ */
 export class ModelRouter {
   private readonly routes = new Map<string, Route>();
   private readonly entries: ModelEntry[] = [];
+  /** Providers as direct routes use them (decorated once, on first use). */
+  private readonly direct = new Map<string, Provider>();
 
   /**
    * `decorate` may wrap each model's provider (instrumentation): it is called
-   * once per configured model, so a wrapper can bind that model's labels.
+   * once per configured model, so a wrapper can bind that model's labels, and
+   * once per provider used directly, with the model name `unknown`.
    */
   constructor(
     models: readonly ModelConfig[],
-    providers: ReadonlyMap<string, Provider>,
+    private readonly providers: ReadonlyMap<string, Provider>,
     createdAt: number,
-    decorate?: (provider: Provider, model: ModelConfig) => Provider,
+    private readonly decorate?: (provider: Provider, model: ModelConfig) => Provider,
   ) {
     for (const model of models) {
       const found = providers.get(model.provider);
@@ -44,15 +58,36 @@ export class ModelRouter {
   }
 
   resolve(model: string): Route | undefined {
-    return this.routes.get(model);
+    return this.routes.get(model) ?? this.directRoute(model);
   }
 
-  /** Every routable name, aliases included, in config order. */
+  /** Like resolve, but an unknown model is a 404 `model_not_found`, never some other provider. */
+  routeFor(model: string): Route {
+    const route = this.resolve(model);
+    if (route) return route;
+    throw new NotFoundError(`The model '${model}' does not exist or is not served by this gateway.`, { param: 'model', code: 'model_not_found' });
+  }
+
+  /** Every configured name, aliases included, in config order (direct `provider/model` routes are open-ended). */
   list(): readonly ModelEntry[] {
     return this.entries;
   }
 
   get size(): number {
     return this.routes.size;
+  }
+
+  private directRoute(model: string): Route | undefined {
+    const slash = model.indexOf('/');
+    if (slash <= 0 || slash === model.length - 1) return undefined;
+    const name = model.slice(0, slash);
+    let provider = this.direct.get(name);
+    if (!provider) {
+      const found = this.providers.get(name);
+      if (!found) return undefined;
+      provider = this.decorate ? this.decorate(found, { name: UNKNOWN_MODEL, provider: name, aliases: [] }) : found;
+      this.direct.set(name, provider);
+    }
+    return { name: model, provider, providerModelId: model.slice(slash + 1) };
   }
 }

@@ -25,6 +25,8 @@ export interface CanonicalRequest {
   temperature: number | null;
   top_p: number | null;
   max_output_tokens: number | null;
+  /** Stop sequences (Chat Completions clients send them; the Responses API has none). */
+  stop?: readonly string[];
   text: { format: TextFormat };
   reasoning: { effort: string | null; summary: string | null } | null;
   user: string | null;

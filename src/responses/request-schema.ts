@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { functionName, nullable, positiveInt, range, text } from '../http/request-fields.ts';
 
 /**
  * The `POST /v1/responses` body. Top-level keys are strict, as OpenAI's are
@@ -7,8 +8,6 @@ import * as v from 'valibot';
  * as input unchanged.
  */
 
-const nullable = <T extends v.GenericSchema>(schema: T) => v.optional(v.nullable(schema));
-const text = v.string('expected a string');
 
 const InputText = v.object({ type: v.literal('input_text'), text });
 const InputImage = v.object({
@@ -82,7 +81,7 @@ const Item = v.pipe(
 
 const FunctionToolSchema = v.object({
   type: v.literal('function'),
-  name: v.pipe(text, v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a function name of up to 64 letters, digits, "_" or "-"')),
+  name: functionName,
   description: nullable(text),
   parameters: nullable(v.record(v.string(), v.unknown())),
   strict: nullable(v.boolean()),
@@ -116,9 +115,6 @@ const Metadata = v.pipe(
   v.check((m) => Object.keys(m).length <= 16, 'expected at most 16 key-value pairs'),
 );
 
-const range = (min: number, max: number) =>
-  v.pipe(v.number('expected a number'), v.minValue(min, `expected a number from ${min} to ${max}`), v.maxValue(max, `expected a number from ${min} to ${max}`));
-const positiveInt = v.pipe(v.number('expected an integer'), v.integer('expected an integer'), v.minValue(1, 'expected an integer >= 1'));
 
 export const ResponsesRequestSchema = v.strictObject({
   model: v.pipe(text, v.nonEmpty('expected a model name')),

@@ -5,7 +5,8 @@ import { jsonResponse } from '../http/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';
-import type { CanonicalRequest, ProviderCall } from '../providers/provider.ts';
+import type { CanonicalRequest } from '../providers/provider.ts';
+import { providerCall } from '../http/provider-call.ts';
 import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
 import { trackDelivery } from '../streaming/track-delivery.ts';
@@ -79,13 +80,7 @@ export class ResponsesService {
 
   private async prepare(body: unknown, scope: RequestScope): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
-    const route = this.deps.router.resolve(request.model);
-    if (!route) {
-      throw new NotFoundError(`The model '${request.model}' does not exist or is not served by this gateway.`, {
-        param: 'model',
-        code: 'model_not_found',
-      });
-    }
+    const route = this.deps.router.routeFor(request.model);
     let history: ConversationItem[] = [];
     if (request.previous_response_id) {
       const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
@@ -186,7 +181,3 @@ function parseListQuery(query: URLSearchParams): { limit: number; order: 'asc' |
   return { limit, order, after: query.get('after') ?? undefined };
 }
 
-function providerCall(scope: RequestScope): ProviderCall {
-  const call = { signal: scope.signal, headers: { 'x-request-id': scope.id } };
-  return scope.traceContext ? { ...call, context: scope.traceContext } : call;
-}

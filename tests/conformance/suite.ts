@@ -4,37 +4,35 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { randomBytes } from 'node:crypto';
+import { stringify } from 'yaml';
+import { FakeUpstream } from '../fakes/fake-upstream.ts';
 import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
+import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 
-export const CONFORMANCE_CONFIG = `
-server:
-  address: "127.0.0.1:0"
-  max_request_body_size: 64KiB
-  shutdown_grace: 20s
-logging:
-  level: info
-providers:
-  mock:
-    type: mock
-  slow:
-    type: mock
-    chunks: 100
-    chunk_delay_ms: 50
-  paced:
-    type: mock
-    chunks: 20
-    chunk_delay_ms: 50
-models:
-  - name: mock
-    provider: mock
-  - name: slow
-    provider: slow
-  - name: paced
-    provider: paced
-`;
+/** The mock models, and one model per upstream type served by fake upstreams at `upstreamUrl`. */
+export function conformanceConfig(upstreamUrl: string): string {
+  const cases = fakeProviderCases(upstreamUrl);
+  return stringify({
+    server: { address: '127.0.0.1:0', max_request_body_size: '64KiB', shutdown_grace: '20s' },
+    logging: { level: 'info' },
+    providers: {
+      mock: { type: 'mock' },
+      slow: { type: 'mock', chunks: 100, chunk_delay_ms: 50 },
+      paced: { type: 'mock', chunks: 20, chunk_delay_ms: 50 },
+      ...providersOf(cases),
+      gemini_fast: { ...cases.find((c) => c.name === 'gemini')!.config, timeout_ms: 300 },
+    },
+    models: [
+      { name: 'mock', provider: 'mock' },
+      { name: 'slow', provider: 'slow' },
+      { name: 'paced', provider: 'paced' },
+      ...cases.map((c) => ({ name: c.name, provider: c.name, provider_model_id: `conf-${c.name}` })),
+    ],
+  });
+}
 
 const BAD_CONFIG = `
 observability:
@@ -54,14 +52,23 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
     let target: Target;
     let server: RunningServer;
     let client: OpenAI;
-    const configPath = writeConfig(CONFORMANCE_CONFIG);
+    let configPath: string;
+    let cases: FakeProviderCase[];
+    // Real HTTP upstreams in this process; the gateway process calls them.
+    const fake = new FakeUpstream();
 
     before(async () => {
       target = await getTarget();
+      await fake.start();
+      cases = fakeProviderCases(fake.baseUrl);
+      configPath = writeConfig(conformanceConfig(fake.baseUrl));
       server = await startServer(target, configPath);
       client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
     });
-    after(() => server?.stop());
+    after(async () => {
+      await server?.stop();
+      await fake.stop();
+    });
 
     const post = (body: unknown, init: RequestInit = {}) =>
       fetch(`${server.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
@@ -69,7 +76,84 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
     test('SDK models.list', async () => {
       const ids: string[] = [];
       for await (const model of client.models.list()) ids.push(model.id);
-      assert.deepEqual(ids, ['mock', 'slow', 'paced']);
+      assert.deepEqual(ids, ['mock', 'slow', 'paced', 'openai', 'openai_chat', 'azure', 'anthropic', 'gemini', 'compatible']);
+    });
+
+    test('SDK responses.stream().finalResponse() and chat.completions.create({stream: true}) through every provider type, with usage', async () => {
+      for (const c of cases) {
+        const final = await client.responses.stream({ model: c.name, input: 'Hi' }).finalResponse();
+        assert.equal(final.status, 'completed', c.name);
+        assert.deepEqual(final.output.map((item) => item.type === 'message' && item.content[0]?.type === 'output_text' && item.content[0].text), ['Hello from the fake'], c.name);
+        assert.deepEqual([final.usage?.input_tokens, final.usage?.output_tokens, final.usage?.total_tokens], [11, 7, 18], c.name);
+        const upstream = fake.last(`conf-${c.name}`);
+        assert.equal(upstream.headers[c.auth[0]], c.auth[1], c.name);
+        assert.match(upstream.headers['x-request-id']!, /^[0-9a-f-]{36}$/, c.name);
+
+        const stream = await client.chat.completions.create({ model: c.name, messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });
+        let text = '';
+        let usage;
+        let finish;
+        for await (const chunk of stream) {
+          text += chunk.choices[0]?.delta.content ?? '';
+          finish ??= chunk.choices[0]?.finish_reason ?? undefined;
+          if (chunk.usage) usage = chunk.usage;
+        }
+        assert.equal(text, 'Hello from the fake', c.name);
+        assert.equal(finish, 'stop', c.name);
+        assert.deepEqual([usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens], [11, 7, 18], c.name);
+      }
+    });
+
+    test('a tool call through Anthropic and Gemini; its output, sent back with previous_response_id, reaches the upstream as tool_result / functionResponse', async () => {
+      const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+      for (const provider of ['anthropic', 'gemini']) {
+        const model = `conf-tools-${provider}`;
+        fake.script(model, [{ kind: 'tool_call', name: 'get_weather', args: ['{"city":', '"Oslo"}'], call_id: provider === 'anthropic' ? 'toolu_conf1' : undefined }, { kind: 'text', chunks: ['Sunny.'] }]);
+        const first = await client.responses.stream({ model: `${provider}/${model}`, input: 'Weather in Oslo?', tools }).finalResponse();
+        const call = first.output[0]!;
+        assert.ok(call.type === 'function_call', provider);
+        assert.deepEqual([call.name, call.arguments], ['get_weather', '{"city":"Oslo"}']);
+        const second = await client.responses.create({
+          model: `${provider}/${model}`, previous_response_id: first.id, tools,
+          input: [{ type: 'function_call_output', call_id: call.call_id, output: '21 C' }],
+        });
+        assert.equal(second.output_text, 'Sunny.');
+        const body = fake.last(model).body;
+        if (provider === 'anthropic') {
+          assert.equal(call.call_id, 'toolu_conf1');
+          assert.deepEqual(body.messages.at(-1), { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_conf1', content: '21 C' }] });
+        } else {
+          assert.deepEqual(body.contents.at(-1), { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: '21 C' } } }] });
+        }
+      }
+    });
+
+    test('upstream failures: 429 keeps Retry-After, a mid-stream failure is response.failed, a slow upstream is a 504', async () => {
+      fake.script('conf-429', { kind: 'error', status: 429, headers: { 'retry-after': '9' } });
+      const limited = await post({ model: 'openai/conf-429', input: 'x' });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('retry-after'), '9');
+      assert.equal((await limited.json()).error.type, 'rate_limit_error');
+      fake.script('conf-fail', { kind: 'text', chunks: ['a', 'b', 'c'], failAfter: 2 });
+      const events = parseResponseEvents(await (await post({ model: 'anthropic/conf-fail', input: 'x', stream: true })).text());
+      assert.equal(events.at(-1)!.type, 'response.failed');
+      assert.match(events.at(-1)!.response.error.message, /Provider 'anthropic' is overloaded/);
+      fake.script('conf-slow', { kind: 'text', chunks: ['late'], ttfbMs: 1_500 });
+      const slow = await post({ model: 'gemini_fast/conf-slow', input: 'x', stream: true });
+      assert.equal(slow.status, 504);
+      assert.equal((await slow.json()).error.code, 'upstream_timeout');
+    });
+
+    test('a client that disconnects mid-stream closes the upstream request', async () => {
+      fake.script('conf-long', { kind: 'text', chunks: Array(100).fill(' x'), chunkDelayMs: 20 });
+      const controller = new AbortController();
+      const res = await post({ model: 'gemini/conf-long', input: 'x', stream: true }, { headers: { 'content-type': 'application/json' }, signal: controller.signal });
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      const upstream = await fake.waitFor((r) => r.model === 'conf-long' && r.closedEarly, 1_500);
+      assert.ok(upstream.closedEarly);
     });
 
     test('SDK responses.create', async () => {
@@ -292,7 +376,7 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
     test('tracing: a streamed, chained request with an incoming traceparent forms the span tree; a disconnect ends every span', async () => {
       const receiver = new OtlpReceiver();
       const collector = await receiver.start();
-      const own = await startServer(target, writeConfig(`${CONFORMANCE_CONFIG}
+      const own = await startServer(target, writeConfig(`${conformanceConfig(fake.baseUrl)}
 observability:
   tracing:
     enabled: true
@@ -354,6 +438,14 @@ observability:
         const line = await own.waitForLog((l) => l.msg === 'request completed' && l.request_id === 'conf-gone');
         assert.equal(line.trace_id, goneTrace);
         assert.equal(line.outcome, 'cancelled');
+
+        // Through a real HTTP upstream: it receives a traceparent whose parent is the provider span.
+        const upstreamTrace = randomBytes(16).toString('hex');
+        await (await post({ model: 'anthropic', input: 'traced upstream', stream: true }, { traceparent: `00-${upstreamTrace}-${parentId}-01`, 'x-request-id': 'conf-upstream' })).text();
+        const [client] = await receiver.waitFor((s) => s.traceId === upstreamTrace && s.name === 'provider.generate_stream');
+        const received = fake.requestsFor('conf-anthropic').find((r) => r.headers['x-request-id'] === 'conf-upstream')!;
+        assert.equal(received.headers.traceparent, `00-${upstreamTrace}-${client!.spanId}-01`);
+        assert.equal(client!.attributes['gen_ai.provider.name'], 'anthropic');
       } finally {
         await own.stop();
         await receiver.close();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { parseConfig, parseConfigText } from '../../src/config/parse-config.ts';
+import { ProviderSchema } from '../../src/config/schema.ts';
 
 const text = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
 
@@ -28,5 +29,17 @@ test('config.example.yaml mentions every key the schema knows (commented-out opt
   assert.deepEqual(missing, []);
   for (const optional of ['providers.mock.chunks', 'providers.mock.fail_after_chunks', 'models.0.provider_model_id', 'models.0.pricing.input_per_million', 'models.0.pricing.output_per_million']) {
     assert.ok(documented.has(optional), `${optional} is not documented`);
+  }
+});
+
+test('config.example.yaml shows every key of every provider type', () => {
+  const uncommented = text.replace(/^( +)# ( *)(\w+:)(?= |$)/gm, '$1$2$3');
+  const providers = Object.values(parse(uncommented).providers as Record<string, Record<string, unknown>>);
+  for (const option of ProviderSchema.options) {
+    const type = option.entries.type.literal;
+    const examples = providers.filter((p) => p.type === type);
+    assert.ok(examples.length > 0, `no example of provider type ${type}`);
+    const documented = new Set(examples.flatMap((p) => Object.keys(p)));
+    assert.deepEqual(Object.keys(option.entries).filter((key) => !documented.has(key)), [], `keys of ${type} missing`);
   }
 });

@@ -95,7 +95,7 @@ describe('config errors name the key path, the value and what is expected', () =
     assert.deepEqual(
       problems('providers:\n  x:\n    type: openia\nmodels:\n  - provider: x\nconversations:\n  store: mongo\n'),
       [
-        'providers.x.type: got "openia"; expected a provider type: mock',
+        'providers.x.type: got "openia"; expected a provider type: mock, openai, azure_openai, anthropic, gemini, openai_compatible',
         'models[0].name: is required',
         'conversations.store: got "mongo"; expected a conversation store: memory',
       ],

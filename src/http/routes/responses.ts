@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
 import { jsonResponse } from '../json-response.ts';
-import { readJsonBody } from '../read-json-body.ts';
+import { modelCallHandler } from '../model-call-handler.ts';
 import type { AppEnv } from '../types.ts';
 
 export interface ResponsesRouteOptions {
@@ -11,15 +11,7 @@ export interface ResponsesRouteOptions {
 
 /** `/v1/responses` and `/v1/responses/:id[/input_items]`. */
 export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: ResponsesRouteOptions): void {
-  app.post('/v1/responses', async function createResponse(c) {
-    const scope = c.get('scope');
-    const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
-    // A client that leaves while a non-streamed answer is generated aborts the upstream call.
-    // (Streams notice the client leaving through their own cancellation instead.)
-    const streaming = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
-    if (!streaming) linkAbort(c.req.raw.signal, scope.controller);
-    return service.create(body, scope);
-  });
+  app.post('/v1/responses', modelCallHandler(service, maxBodySize));
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
     return jsonResponse(await service.retrieve(c.req.param('id'), c.get('scope')));
   });
@@ -29,9 +21,4 @@ export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: Res
   app.get('/v1/responses/:id/input_items', async function listInputItems(c) {
     return jsonResponse(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams, c.get('scope')));
   });
-}
-
-function linkAbort(from: AbortSignal, to: AbortController): void {
-  if (from.aborted) to.abort(from.reason);
-  else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
 }

@@ -1,0 +1,29 @@
+import type { Handler } from 'hono';
+import type { RequestScope } from './request-scope.ts';
+import { linkAbort } from './link-abort.ts';
+import { readJsonBody } from './read-json-body.ts';
+import type { AppEnv } from './types.ts';
+
+/** A service that answers a model call (Responses, Chat Completions) from a parsed JSON body. */
+export interface ModelCallService {
+  create(body: unknown, scope: RequestScope): Promise<Response>;
+}
+
+/**
+ * The handler every model-calling endpoint shares: read the body within the
+ * size limit, tie a non-streamed call to the client's connection (streams
+ * notice the client leaving through their own cancellation), hand over.
+ */
+export function modelCallHandler(service: ModelCallService, maxBodySize: number): Handler<AppEnv> {
+  return async function modelCall(c) {
+    const scope = c.get('scope');
+    const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
+    if (!wantsStream(body)) linkAbort(c.req.raw.signal, scope.controller);
+    return service.create(body, scope);
+  };
+}
+
+/** Whether a parsed JSON body asks for a stream (`"stream": true`). */
+function wantsStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+}

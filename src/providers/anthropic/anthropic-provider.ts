@@ -1,0 +1,39 @@
+import type { ProviderConfig } from '../../config/schema.ts';
+import type { CanonicalRequest, ProviderResult } from '../provider.ts';
+import { HttpProvider } from '../http/http-provider.ts';
+import type { StreamTranslator } from '../http/stream-translator.ts';
+import { AnthropicStreamTranslator } from './anthropic-stream-translator.ts';
+import type { AnthropicAnswer } from './anthropic-wire.ts';
+import { fromAnthropicResponse } from './from-anthropic-response.ts';
+import { toAnthropicRequest } from './to-anthropic-request.ts';
+
+type AnthropicConfig = Extract<ProviderConfig, { type: 'anthropic' }>;
+
+/** Anthropic's Messages API (`POST {base_url}/v1/messages`), key in `x-api-key`, version pinned by `anthropic-version`. */
+export class AnthropicProvider extends HttpProvider {
+  readonly type = 'anthropic';
+  private readonly endpoint: string;
+  private readonly maxTokens: number;
+
+  constructor(name: string, config: AnthropicConfig) {
+    super(name, config, { 'x-api-key': config.api_key, 'anthropic-version': config.anthropic_version }, config.api_key);
+    this.endpoint = `${config.base_url}/v1/messages`;
+    this.maxTokens = config.max_tokens;
+  }
+
+  protected url(): string {
+    return this.endpoint;
+  }
+
+  protected body(request: CanonicalRequest, stream: boolean): unknown {
+    return toAnthropicRequest(request, stream, this.maxTokens);
+  }
+
+  protected result(body: unknown): ProviderResult {
+    return fromAnthropicResponse(body as AnthropicAnswer);
+  }
+
+  protected translator(): StreamTranslator {
+    return new AnthropicStreamTranslator(this.name, this.upstream.secrets);
+  }
+}

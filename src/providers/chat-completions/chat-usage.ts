@@ -1,0 +1,23 @@
+import { makeUsage, type Usage } from '../../responses/types.ts';
+import type { ChatUsage } from './chat-wire.ts';
+
+/** Chat Completions usage → canonical (cached and reasoning tokens are part of the totals in both). */
+export function fromChatUsage(usage: ChatUsage): Usage {
+  return makeUsage(
+    usage.prompt_tokens ?? 0,
+    usage.completion_tokens ?? 0,
+    usage.prompt_tokens_details?.cached_tokens ?? 0,
+    usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  );
+}
+
+/** Canonical usage → Chat Completions. */
+export function toChatUsage(usage: Usage): Required<ChatUsage> {
+  return {
+    prompt_tokens: usage.input_tokens,
+    completion_tokens: usage.output_tokens,
+    total_tokens: usage.total_tokens,
+    prompt_tokens_details: { cached_tokens: usage.input_tokens_details.cached_tokens },
+    completion_tokens_details: { reasoning_tokens: usage.output_tokens_details.reasoning_tokens },
+  };
+}

@@ -1,0 +1,42 @@
+import type { ProviderConfig } from '../../config/schema.ts';
+import type { CanonicalRequest, ProviderResult } from '../provider.ts';
+import { HttpProvider } from '../http/http-provider.ts';
+import type { StreamTranslator } from '../http/stream-translator.ts';
+import { fromGeminiResponse } from './from-gemini-response.ts';
+import { GeminiStreamTranslator } from './gemini-stream-translator.ts';
+import type { GeminiAnswer } from './gemini-wire.ts';
+import { toGeminiRequest } from './to-gemini-request.ts';
+
+type GeminiConfig = Extract<ProviderConfig, { type: 'gemini' }>;
+
+/**
+ * The Gemini API: `{base_url}/v1beta/models/{model}:generateContent`, or
+ * `:streamGenerateContent?alt=sse` for streams, key in `x-goog-api-key`.
+ */
+export class GeminiProvider extends HttpProvider {
+  readonly type = 'gemini';
+  private readonly models: string;
+
+  constructor(name: string, config: GeminiConfig) {
+    super(name, config, { 'x-goog-api-key': config.api_key }, config.api_key);
+    this.models = `${config.base_url}/v1beta/models/`;
+  }
+
+  protected url(request: CanonicalRequest, stream: boolean): string {
+    // Model ids are accepted with or without the API's `models/` prefix.
+    const model = encodeURIComponent(request.model.replace(/^models\//, ''));
+    return this.models + model + (stream ? ':streamGenerateContent?alt=sse' : ':generateContent');
+  }
+
+  protected body(request: CanonicalRequest): unknown {
+    return toGeminiRequest(request);
+  }
+
+  protected result(body: unknown): ProviderResult {
+    return fromGeminiResponse(body as GeminiAnswer);
+  }
+
+  protected translator(): StreamTranslator {
+    return new GeminiStreamTranslator(this.name, this.upstream.secrets);
+  }
+}

@@ -1,0 +1,84 @@
+import { SseDecoderStream } from '../../streaming/sse-decoder-stream.ts';
+import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
+import type { StreamTranslator } from './stream-translator.ts';
+import { TranslateStream } from './translate-stream.ts';
+import { unreadable } from './upstream-error.ts';
+import { UpstreamExchange, type UpstreamSettings } from './upstream-exchange.ts';
+
+/** The settings every HTTP provider has, as the config states them. */
+export interface HttpProviderConfig {
+  timeout_ms: number;
+  stream_idle_timeout_ms: number;
+  /** Extra headers for every upstream request. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * A provider that speaks JSON over HTTP with SSE streams. Subclasses supply
+ * the provider's data and pure transforms (endpoint, headers, request
+ * transform, response transform, stream-chunk translator); this class does
+ * the HTTP: headers merged with the call's (request id, trace context), time
+ * limits, abort, error mapping, and the two-stage stream pipeline
+ * (bytes → SSE messages → canonical events).
+ */
+export abstract class HttpProvider implements Provider {
+  abstract readonly type: string;
+  protected readonly upstream: UpstreamSettings;
+  /** Headers of every request: content type, the config's extras, then authentication (computed once). */
+  private readonly fixedHeaders: Record<string, string>;
+
+  constructor(
+    readonly name: string,
+    config: HttpProviderConfig,
+    auth: Readonly<Record<string, string>>,
+    secret: string | undefined,
+  ) {
+    this.upstream = { provider: name, timeoutMs: config.timeout_ms, idleTimeoutMs: config.stream_idle_timeout_ms, secrets: secret ? [secret] : [] };
+    this.fixedHeaders = { 'content-type': 'application/json', ...config.headers, ...auth };
+  }
+
+  /** The endpoint for this request; `stream` selects the streaming one where they differ. */
+  protected abstract url(request: CanonicalRequest, stream: boolean): string;
+  /** The request transform: canonical → the upstream's JSON body. */
+  protected abstract body(request: CanonicalRequest, stream: boolean): unknown;
+  /** The response transform: the upstream's JSON answer → a result. */
+  protected abstract result(body: unknown): ProviderResult;
+  /** A fresh stream-chunk translator for one stream. */
+  protected abstract translator(request: CanonicalRequest): StreamTranslator;
+
+  async generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
+    const body = JSON.stringify(this.body(request, false));
+    const exchange = new UpstreamExchange(this.upstream, call);
+    const response = await exchange.send(this.url(request, false), this.headers(call), body);
+    const answer = await exchange.json(response);
+    try {
+      return this.result(answer);
+    } catch (error) {
+      throw unreadable(this.name, error, 'an answer');
+    }
+  }
+
+  async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
+    const body = JSON.stringify(this.body(request, true));
+    const translator = this.translator(request);
+    const exchange = new UpstreamExchange(this.upstream, call);
+    const response = await exchange.send(this.url(request, true), this.headers(call), body);
+    if (!response.body) {
+      exchange.end();
+      throw unreadable(this.name, new Error('the response has no body'), 'a stream');
+    }
+    const decoder = new SseDecoderStream({ onComment: exchange.touch });
+    const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name));
+    // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
+    // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
+    response.body.pipeTo(decoder.writable, { preventAbort: true }).catch((error: unknown) => exchange.broke(error));
+    return events;
+  }
+
+  /** The call's headers (x-request-id, traceparent, …) on every upstream request, beside the provider's own. */
+  private headers(call: ProviderCall): Record<string, string> {
+    const headers = { ...this.fixedHeaders };
+    for (const key in call.headers) headers[key] = call.headers[key]!;
+    return headers;
+  }
+}

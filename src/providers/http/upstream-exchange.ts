@@ -1,0 +1,168 @@
+import { GatewayError, GatewayTimeoutError, UpstreamError } from '../../errors/gateway-error.ts';
+import type { ProviderCall } from '../provider.ts';
+import { redact, upstreamError } from './upstream-error.ts';
+
+/** What every HTTP call to one provider shares. */
+export interface UpstreamSettings {
+  /** The provider's configured name, for messages. */
+  readonly provider: string;
+  /** Until the response headers and, for streams, the first event; for a non-streamed call, the whole answer. */
+  readonly timeoutMs: number;
+  /** The longest silence allowed between two events of a stream. */
+  readonly idleTimeoutMs: number;
+  /** Values that must never reach a client or a log (the API key). */
+  readonly secrets: readonly string[];
+}
+
+/** Where a timed-out stream is failed at once, whatever the socket does. */
+interface ErrorSink {
+  error(reason: unknown): void;
+}
+
+/**
+ * One HTTP request to an upstream and its answer: the abort wiring (the
+ * client going away aborts the fetch), the time limits (`timeout_ms` to the
+ * first byte, `stream_idle_timeout_ms` between events) and the translation of
+ * every failure into a GatewayError. The time limits share one timer that is
+ * re-armed lazily, so an event costs one clock read, not a setTimeout.
+ */
+export class UpstreamExchange {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private limitMs: number;
+  private streaming = false;
+  private lastActivity = performance.now();
+  private timedOut: GatewayTimeoutError | undefined;
+  private sink: ErrorSink | undefined;
+  private readonly onClientAbort: () => void;
+
+  constructor(
+    private readonly settings: UpstreamSettings,
+    private readonly call: ProviderCall,
+  ) {
+    this.limitMs = settings.timeoutMs;
+    const signal = call.signal;
+    this.onClientAbort = () => this.abort(signal.reason);
+    if (signal.aborted) this.controller.abort(signal.reason);
+    else signal.addEventListener('abort', this.onClientAbort, { once: true });
+    this.timer = setTimeout(this.check, this.limitMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /**
+   * POSTs `body`; resolves with the response once the upstream has accepted
+   * the request (a 2xx status), rejects with the mapped GatewayError otherwise.
+   */
+  async send(url: string, headers: Record<string, string>, body: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers, body, signal: this.controller.signal });
+    } catch (error) {
+      throw this.fail(error);
+    }
+    if (response.ok) return response;
+    let text = '';
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.fail(error);
+    }
+    this.end();
+    throw upstreamError(this.settings.provider, response.status, text, response.headers, this.settings.secrets);
+  }
+
+  /** Reads a non-streamed answer (within `timeout_ms`) and parses it. */
+  async json(response: Response): Promise<unknown> {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.fail(error);
+    }
+    this.end();
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UpstreamError(`Provider '${this.settings.provider}' answered with something that is not JSON: ${redact(text.slice(0, 200), this.settings.secrets)}`);
+    }
+  }
+
+  /** From now on the stream is live: `sink` is errored at once if the upstream stalls. */
+  attach(sink: ErrorSink): void {
+    this.sink = sink;
+  }
+
+  /** An event (or keep-alive comment) arrived: the first one switches from `timeout_ms` to the idle limit. */
+  readonly touch = (): void => {
+    this.lastActivity = performance.now();
+    if (!this.streaming) {
+      this.streaming = true;
+      this.limitMs = this.settings.idleTimeoutMs;
+    }
+  };
+
+  /** Aborts the HTTP request (client gone, or the consumer stopped reading). */
+  abort(reason?: unknown): void {
+    this.end();
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** Stops the timer and the abort wiring: the exchange is over. Safe to call more than once. */
+  end(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.call.signal.removeEventListener('abort', this.onClientAbort);
+  }
+
+  /**
+   * What a failure of this exchange means for the client: the timeout if one
+   * fired, a GatewayError as it is, the client's own abort as it is (nobody is
+   * listening any more), anything else (a reset connection, a body that will
+   * not decode) a 502 naming the provider.
+   */
+  failure(error: unknown): unknown {
+    if (this.timedOut) return this.timedOut;
+    if (error instanceof GatewayError) return error;
+    if (this.call.signal.aborted) return this.call.signal.reason ?? error;
+    return new UpstreamError(`The connection to provider '${this.settings.provider}' failed: ${redact(describe(error), this.settings.secrets)}`, { cause: error });
+  }
+
+  /** The upstream body failed mid-stream (or was cut off by a time limit): fail the stream with what that means. */
+  broke(error: unknown): void {
+    this.end();
+    this.sink?.error(this.failure(error));
+  }
+
+  private fail(error: unknown): unknown {
+    this.end();
+    return this.failure(error);
+  }
+
+  private readonly check = (): void => {
+    const idle = performance.now() - this.lastActivity;
+    if (idle < this.limitMs) {
+      this.timer = setTimeout(this.check, this.limitMs - idle);
+      return;
+    }
+    this.timer = undefined;
+    const { provider } = this.settings;
+    this.timedOut = this.streaming
+      ? new GatewayTimeoutError(`Provider '${provider}' sent nothing for ${this.limitMs} ms (stream_idle_timeout_ms).`)
+      : new GatewayTimeoutError(`Provider '${provider}' did not answer within ${this.limitMs} ms (timeout_ms).`);
+    this.abort(this.timedOut);
+    this.sink?.error(this.timedOut);
+  };
+}
+
+/** A network error's message with its cause (Node's fetch says only "fetch failed"). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = cause && typeof cause === 'object' ? (typeof cause.code === 'string' ? cause.code : typeof cause.message === 'string' ? cause.message : '') : '';
+  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
+}

@@ -1,0 +1,34 @@
+import type { CanonicalRequest, ProviderResult } from '../provider.ts';
+import { HttpProvider, type HttpProviderConfig } from '../http/http-provider.ts';
+import type { StreamTranslator } from '../http/stream-translator.ts';
+import { fromResponsesResponse } from './from-responses-response.ts';
+import { ResponsesStreamTranslator } from './responses-stream-translator.ts';
+import type { ResponsesAnswer } from './responses-wire.ts';
+import { toResponsesRequest } from './to-responses-request.ts';
+
+/** OpenAI's Responses API (`POST {base_url}/responses`) as the upstream. */
+export class OpenAIResponsesProvider extends HttpProvider {
+  readonly type = 'openai';
+  private readonly endpoint: string;
+
+  constructor(name: string, config: HttpProviderConfig & { base_url: string; api_key: string }) {
+    super(name, config, { authorization: `Bearer ${config.api_key}` }, config.api_key);
+    this.endpoint = `${config.base_url}/responses`;
+  }
+
+  protected url(): string {
+    return this.endpoint;
+  }
+
+  protected body(request: CanonicalRequest, stream: boolean): unknown {
+    return toResponsesRequest(request, stream);
+  }
+
+  protected result(body: unknown): ProviderResult {
+    return fromResponsesResponse(body as ResponsesAnswer, this.name);
+  }
+
+  protected translator(): StreamTranslator {
+    return new ResponsesStreamTranslator(this.name, this.upstream.secrets);
+  }
+}

@@ -1,0 +1,75 @@
+/** What a fake upstream answers to one request, in protocol-neutral terms; each wire/ module renders it. */
+export type Reply =
+  | {
+      kind: 'text';
+      /** The text, as the deltas of a stream. */
+      chunks: string[];
+      /** Thinking before the text (Anthropic thinking, Gemini thought parts, Responses reasoning summary). */
+      reasoning?: string[];
+      /** `length`: the token limit cut the answer. */
+      finish?: 'stop' | 'length';
+    }
+  | {
+      kind: 'tool_call';
+      name: string;
+      /** The arguments JSON, as the deltas of a stream. */
+      args: string[];
+      call_id?: string;
+    }
+  | {
+      kind: 'error';
+      status: number;
+      /** Overrides the protocol's error body. */
+      body?: unknown;
+      message?: string;
+      headers?: Record<string, string>;
+    };
+
+export interface Timing {
+  /** Delay before the status line and headers. */
+  ttfbMs?: number;
+  /** Delay before each content event of a stream. */
+  chunkDelayMs?: number;
+  /** After this many content events, send the protocol's error event and end the stream. */
+  failAfter?: number;
+  /** After this many content events, send nothing more (the connection stays open). */
+  stallAfter?: number;
+  /** After this many content events, destroy the connection. */
+  resetAfter?: number;
+}
+
+export type Script = Reply & Timing & { usage?: { input: number; output: number } };
+
+export const DEFAULT_USAGE = { input: 11, output: 7 };
+
+/** A stream as a protocol renders it: opening events, one event per content delta, closing events. */
+export interface RenderedStream {
+  head: string[];
+  body: string[];
+  tail: string[];
+  /** The protocol's way to report a failure mid-stream. */
+  failure: string;
+}
+
+/** What a wire module knows about one request, beyond its script. */
+export interface RenderContext {
+  model: string;
+  /** Chat Completions: whether the client asked for the usage chunk. */
+  includeUsage: boolean;
+}
+
+/** One protocol's rendering of scripts. */
+export interface WireProtocol {
+  json(script: Script, context: RenderContext): unknown;
+  stream(script: Script, context: RenderContext): RenderedStream;
+  /** The protocol's error body for a status. */
+  error(status: number, message: string): unknown;
+}
+
+export function sse(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+export function usageOf(script: Script): { input: number; output: number } {
+  return script.usage ?? DEFAULT_USAGE;
+}

@@ -1,0 +1,12 @@
+import OpenAI from 'openai';
+import type { Gateway } from '../../src/gateway.ts';
+
+/** The official OpenAI SDK talking to a gateway in memory (its fetch is the gateway's), never retrying. */
+export function sdkClient(gateway: Gateway): OpenAI {
+  return new OpenAI({
+    baseURL: 'http://gateway.test/v1',
+    apiKey: 'client-key',
+    maxRetries: 0,
+    fetch: (url, init) => gateway.fetch(new Request(url as string, init as RequestInit)),
+  });
+}
