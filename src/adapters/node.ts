@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { createGateway } from '../gateway.ts';
+import { nodeFetch } from './node-fetch.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 
 /** Node.js entry point: `npm start -- -config config.yaml`. */
 async function main(): Promise<void> {
   const { config, source } = await loadConfig(process.argv.slice(2), process.env, (path) => readFile(path, 'utf8'));
-  const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node } });
+  const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node }, fetch: nodeFetch });
   const { hostname, port } = listenAddress(config, process.env);
   const server = serve({ fetch: gateway.fetch, hostname, port }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);

@@ -1,3 +1,4 @@
+import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { CanonicalRequest, ProviderResult } from '../provider.ts';
 import { HttpProvider } from '../http/http-provider.ts';
@@ -15,8 +16,8 @@ export class AnthropicProvider extends HttpProvider {
   private readonly endpoint: string;
   private readonly maxTokens: number;
 
-  constructor(name: string, config: AnthropicConfig) {
-    super(name, config, { 'x-api-key': config.api_key, 'anthropic-version': config.anthropic_version }, config.api_key);
+  constructor(name: string, config: AnthropicConfig, fetch?: UpstreamFetch) {
+    super(name, config, { 'x-api-key': config.api_key, 'anthropic-version': config.anthropic_version }, config.api_key, fetch);
     this.endpoint = `${config.base_url}/v1/messages`;
     this.maxTokens = config.max_tokens;
   }

@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import { ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
+import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 import type { CanonicalRequest } from '../provider.ts';
 
 type AzureOpenAIConfig = Extract<ProviderConfig, { type: 'azure_openai' }>;
@@ -14,13 +15,14 @@ export class AzureOpenAIProvider extends ChatCompletionsProvider {
   private readonly deployments: string;
   private readonly query: string;
 
-  constructor(name: string, config: AzureOpenAIConfig) {
+  constructor(name: string, config: AzureOpenAIConfig, fetch?: UpstreamFetch) {
     super(name, config, {
       type: 'azure_openai',
       baseUrl: config.endpoint,
       auth: { 'api-key': config.api_key },
       secret: config.api_key,
       maxTokensField: 'max_completion_tokens',
+      ...(fetch ? { fetch } : {}),
     });
     this.deployments = `${config.endpoint}/openai/deployments/`;
     this.query = `/chat/completions?api-version=${encodeURIComponent(config.api_version)}`;

@@ -1,3 +1,4 @@
+import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 import type { CanonicalRequest, ProviderResult } from '../provider.ts';
 import { HttpProvider, type HttpProviderConfig } from '../http/http-provider.ts';
 import type { StreamTranslator } from '../http/stream-translator.ts';
@@ -16,6 +17,8 @@ export interface ChatCompletionsOptions {
   /** The API key, so no error message ever repeats it. */
   secret: string | undefined;
   maxTokensField: ChatDialect['maxTokensField'];
+  /** How requests are sent (default: the runtime's fetch). */
+  fetch?: UpstreamFetch;
 }
 
 /**
@@ -29,7 +32,7 @@ export class ChatCompletionsProvider extends HttpProvider {
   private readonly endpoint: string;
 
   constructor(name: string, config: HttpProviderConfig, options: ChatCompletionsOptions) {
-    super(name, config, options.auth, options.secret);
+    super(name, config, options.auth, options.secret, options.fetch);
     this.type = options.type;
     this.dialect = { type: options.type, maxTokensField: options.maxTokensField };
     this.endpoint = `${options.baseUrl}/chat/completions`;

@@ -1,3 +1,4 @@
+import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { CanonicalRequest, ProviderResult } from '../provider.ts';
 import { HttpProvider } from '../http/http-provider.ts';
@@ -17,8 +18,8 @@ export class GeminiProvider extends HttpProvider {
   readonly type = 'gemini';
   private readonly models: string;
 
-  constructor(name: string, config: GeminiConfig) {
-    super(name, config, { 'x-goog-api-key': config.api_key }, config.api_key);
+  constructor(name: string, config: GeminiConfig, fetch?: UpstreamFetch) {
+    super(name, config, { 'x-goog-api-key': config.api_key }, config.api_key, fetch);
     this.models = `${config.base_url}/v1beta/models/`;
   }
 

@@ -3,7 +3,7 @@ import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, Provider
 import type { StreamTranslator } from './stream-translator.ts';
 import { TranslateStream } from './translate-stream.ts';
 import { unreadable } from './upstream-error.ts';
-import { UpstreamExchange, type UpstreamSettings } from './upstream-exchange.ts';
+import { UpstreamExchange, type UpstreamFetch, type UpstreamSettings } from './upstream-exchange.ts';
 
 /** The settings every HTTP provider has, as the config states them. */
 export interface HttpProviderConfig {
@@ -32,8 +32,9 @@ export abstract class HttpProvider implements Provider {
     config: HttpProviderConfig,
     auth: Readonly<Record<string, string>>,
     secret: string | undefined,
+    fetch: UpstreamFetch = globalThis.fetch,
   ) {
-    this.upstream = { provider: name, timeoutMs: config.timeout_ms, idleTimeoutMs: config.stream_idle_timeout_ms, secrets: secret ? [secret] : [] };
+    this.upstream = { provider: name, timeoutMs: config.timeout_ms, idleTimeoutMs: config.stream_idle_timeout_ms, secrets: secret ? [secret] : [], fetch };
     this.fixedHeaders = { 'content-type': 'application/json', ...config.headers, ...auth };
   }
 

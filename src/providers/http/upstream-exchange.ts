@@ -12,7 +12,12 @@ export interface UpstreamSettings {
   readonly idleTimeoutMs: number;
   /** Values that must never reach a client or a log (the API key). */
   readonly secrets: readonly string[];
+  /** How requests are sent: the runtime's fetch, or a faster one an adapter supplies. */
+  readonly fetch: UpstreamFetch;
 }
+
+/** The part of `fetch` providers use (POST with a string body); adapters may supply a faster one. */
+export type UpstreamFetch = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<Response>;
 
 /** Where a timed-out stream is failed at once, whatever the socket does. */
 interface ErrorSink {
@@ -59,7 +64,7 @@ export class UpstreamExchange {
   async send(url: string, headers: Record<string, string>, body: string): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body, signal: this.controller.signal });
+      response = await this.settings.fetch(url, { method: 'POST', headers, body, signal: this.controller.signal });
     } catch (error) {
       throw this.fail(error);
     }

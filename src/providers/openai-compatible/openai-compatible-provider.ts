@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import { ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
+import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 
 type OpenAICompatibleConfig = Extract<ProviderConfig, { type: 'openai_compatible' }>;
 
@@ -8,7 +9,7 @@ type OpenAICompatibleConfig = Extract<ProviderConfig, { type: 'openai_compatible
  * Studio): a Bearer key only when one is set, and `max_tokens`, the limit's
  * name that all of them know.
  */
-export function openAICompatibleProvider(name: string, config: OpenAICompatibleConfig): ChatCompletionsProvider {
+export function openAICompatibleProvider(name: string, config: OpenAICompatibleConfig, fetch?: UpstreamFetch): ChatCompletionsProvider {
   const key = config.api_key || undefined;
   return new ChatCompletionsProvider(name, config, {
     type: 'openai_compatible',
@@ -16,5 +17,6 @@ export function openAICompatibleProvider(name: string, config: OpenAICompatibleC
     auth: key ? { authorization: `Bearer ${key}` } : {},
     secret: key,
     maxTokensField: 'max_tokens',
+    ...(fetch ? { fetch } : {}),
   });
 }

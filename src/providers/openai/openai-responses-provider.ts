@@ -1,3 +1,4 @@
+import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 import type { CanonicalRequest, ProviderResult } from '../provider.ts';
 import { HttpProvider, type HttpProviderConfig } from '../http/http-provider.ts';
 import type { StreamTranslator } from '../http/stream-translator.ts';
@@ -11,8 +12,8 @@ export class OpenAIResponsesProvider extends HttpProvider {
   readonly type = 'openai';
   private readonly endpoint: string;
 
-  constructor(name: string, config: HttpProviderConfig & { base_url: string; api_key: string }) {
-    super(name, config, { authorization: `Bearer ${config.api_key}` }, config.api_key);
+  constructor(name: string, config: HttpProviderConfig & { base_url: string; api_key: string }, fetch?: UpstreamFetch) {
+    super(name, config, { authorization: `Bearer ${config.api_key}` }, config.api_key, fetch);
     this.endpoint = `${config.base_url}/responses`;
   }
 

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nodeFetch } from '../../src/adapters/node-fetch.ts';
+
+/** The Node adapter's transport must behave like fetch for everything providers rely on. */
+describe('nodeFetch', () => {
+  let server: Server;
+  let base: string;
+  const seen: Array<{ headers: IncomingMessage['headers']; body: string; socket: number }> = [];
+  const sockets = new WeakMap<object, number>();
+  let closedEarly = 0;
+  let handler: (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+  before(async () => {
+    let next = 0;
+    server = createServer((req, res) => {
+      if (!sockets.has(req.socket)) sockets.set(req.socket, ++next);
+      const parts: Buffer[] = [];
+      req.on('data', (d: Buffer) => parts.push(d));
+      req.on('end', () => {
+        const body = Buffer.concat(parts).toString();
+        seen.push({ headers: req.headers, body, socket: sockets.get(req.socket)! });
+        res.on('close', () => {
+          if (!res.writableFinished) closedEarly++;
+        });
+        handler(req, res, body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (path: string, signal = new AbortController().signal, body = '{"a":1}') =>
+    nodeFetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, body, signal });
+
+  test('sends the body and headers; answers status, headers and body; reuses the connection', async () => {
+    handler = (_req, res, body) => res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'yes' }).end(`{"echo":${body}}`);
+    const first = await post('/a?x=1', undefined, '{"é":"ü"}');
+    assert.equal(first.status, 201);
+    assert.equal(first.headers.get('x-upstream'), 'yes');
+    assert.deepEqual(await first.json(), { echo: { é: 'ü' } });
+    const second = await post('/b');
+    await second.text();
+    const [a, b] = seen.slice(-2);
+    assert.equal(a!.headers['x-request-id'], 'r1');
+    assert.equal(a!.headers['content-length'], String(Buffer.byteLength('{"é":"ü"}')));
+    assert.equal(a!.headers['accept-encoding'], undefined, 'no compression asked for');
+    assert.equal(a!.socket, b!.socket, 'keep-alive');
+  });
+
+  test('streams the body as it arrives', async () => {
+    handler = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 3; i++) {
+        res.write(`data: ${i}\n\n`);
+        await sleep(30);
+      }
+      res.end();
+    };
+    const response = await post('/stream');
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    assert.equal(new TextDecoder().decode(first.value), 'data: 0\n\n');
+    let rest = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(value);
+    }
+    assert.equal(rest, 'data: 1\n\ndata: 2\n\n');
+  });
+
+  test('abort before the answer rejects with the reason, and the upstream sees the connection close', async () => {
+    handler = () => {}; // never answers
+    const controller = new AbortController();
+    const pending = post('/hang', controller.signal);
+    await sleep(30);
+    const before = closedEarly;
+    controller.abort(new DOMException('client gone', 'AbortError'));
+    await assert.rejects(pending, { name: 'AbortError' });
+    await sleep(30);
+    assert.equal(closedEarly, before + 1);
+  });
+
+  test('abort mid-body errors the stream; cancelling the body closes the connection', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.write('part');
+    };
+    const controller = new AbortController();
+    const response = await post('/partial', controller.signal);
+    const reader = response.body!.getReader();
+    await reader.read();
+    const before = closedEarly;
+    controller.abort(new DOMException('client gone', 'AbortError'));
+    await assert.rejects(reader.read());
+    await sleep(30);
+    assert.equal(closedEarly, before + 1, 'the aborted answer\'s connection closed');
+    const again = await post('/partial');
+    await again.body!.cancel();
+    await sleep(30);
+    assert.equal(closedEarly, before + 2, 'the cancelled answer\'s connection closed');
+  });
+
+  test('a refused connection rejects like fetch: TypeError with the code in its cause', async () => {
+    await assert.rejects(
+      nodeFetch('http://127.0.0.1:9/x', { method: 'POST', headers: {}, body: '', signal: new AbortController().signal }),
+      (error: unknown) => error instanceof TypeError && (error.cause as { code?: string }).code === 'ECONNREFUSED',
+    );
+    await assert.rejects(nodeFetch('ftp://example/x', { method: 'POST', headers: {}, body: '', signal: new AbortController().signal }), TypeError);
+  });
+});
