@@ -84,23 +84,44 @@ export const nodeFetch: UpstreamFetch = (url, init) =>
     request.end(body);
   });
 
-/** The answer's body as a web stream, pausing the socket while the consumer is behind. */
-function bodyStream(res: IncomingMessage, signal: AbortSignal): ReadableStream<Uint8Array> {
+/**
+ * The answer's body as a web stream, pausing the socket while the consumer is
+ * behind. Socket events can still arrive after the consumer cancelled or the
+ * stream ended, so every controller call is guarded: a late 'end' or 'data'
+ * must never throw inside the gateway.
+ */
+export function bodyStream(res: IncomingMessage, signal: AbortSignal): ReadableStream<Uint8Array> {
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        const fail = (reason: unknown) => {
+          if (!open) return;
+          open = false;
+          controller.error(reason);
+        };
         res.on('data', (chunk: Buffer) => {
+          if (!open) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 1) <= 0) res.pause();
         });
-        res.on('end', () => controller.close());
-        res.on('error', (error) => controller.error(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
-        res.on('aborted', () => controller.error(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') })));
+        res.on('end', () => {
+          if (!open) return;
+          open = false;
+          controller.close();
+        });
+        res.on('error', (error) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
+        res.on('aborted', () => fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') })));
+        res.on('close', () => {
+          // Closed before 'end': the connection broke mid-answer.
+          if (!res.complete) fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') }));
+        });
       },
       pull() {
         res.resume();
       },
       cancel() {
+        open = false;
         res.destroy();
       },
     },
