@@ -53,7 +53,7 @@ export async function runWrk(options: LoadOptions): Promise<LoadResult> {
       'end',
     ].join('\n'),
   );
-  const child = spawn('taskset', ['-c', options.cpu, 'wrk', '-t', '1', '-c', String(options.connections), '-d', `${options.seconds}s`, '--timeout', '10s', '-s', script, options.url], {
+  const child = spawn('taskset', ['-c', options.cpu, 'wrk', '-t', '1', '-c', String(options.connections), '-d', `${Math.max(1, Math.round(options.seconds))}s`, '--timeout', '10s', '-s', script, options.url], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
