@@ -120,3 +120,11 @@ export class GatewayTimeoutError extends GatewayError {
 export function toGatewayError(error: unknown): GatewayError {
   return error instanceof GatewayError ? error : new InternalServerError(undefined, { cause: error });
 }
+
+/** Status for a request whose client went away before the answer was ready (nginx's convention). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** The answer to a request whose client has gone: nobody reads it, but logs and metrics see 499. */
+export function clientClosedRequest(): Response {
+  return new GatewayError(CLIENT_CLOSED_REQUEST, 'invalid_request_error', 'The client closed the connection.', { code: 'client_closed_request' }).toResponse();
+}

@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { GatewayError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
+import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Inflight } from './inflight.ts';
 import { traceFields } from './request-scope.ts';
@@ -13,9 +13,6 @@ export interface AppOptions {
   middleware?: readonly MiddlewareHandler<AppEnv>[];
 }
 
-/** Status for a request whose client went away before the answer was ready (nginx's convention). */
-const CLIENT_CLOSED_REQUEST = 499;
-
 /**
  * The Hono app with the parts every route shares: the request context
  * middleware, OpenAI-shaped errors, 404 for unknown routes. Routes are added
@@ -25,14 +22,21 @@ export function createApp({ logger, inflight, middleware = [] }: AppOptions): Ho
   const app = new Hono<AppEnv>();
   app.use('*', requestContext({ logger, inflight }));
   for (const handler of middleware) app.use('*', handler);
+  // Innermost: Hono gives onError only Errors; anything else thrown by a handler becomes one here,
+  // so every middleware above (tracing, metrics) sees a normal answer and ends its work.
+  app.use('*', async function errorBoundary(_c, next) {
+    try {
+      await next();
+    } catch (error) {
+      throw error instanceof Error ? error : new InternalServerError(undefined, { cause: error });
+    }
+  });
   app.notFound(function notFound(c) {
     return new NotFoundError(`Invalid URL (${c.req.method} ${c.req.path}).`, { code: 'not_found' }).toResponse();
   });
   app.onError(function onError(error, c) {
     const scope = c.get('scope');
-    if (scope?.signal.aborted) {
-      return new GatewayError(CLIENT_CLOSED_REQUEST, 'invalid_request_error', 'The client closed the connection.', { code: 'client_closed_request' }).toResponse();
-    }
+    if (scope?.signal.aborted) return clientClosedRequest();
     const failure = toGatewayError(error);
     if (scope) scope.error = failure.status === 500 && failure.cause !== undefined ? failure.cause : failure;
     if (failure.status >= 500) {

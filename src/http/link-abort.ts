@@ -3,8 +3,18 @@
  * answer is generated aborts the upstream call. (Streams notice the client
  * leaving through their own cancellation instead, which every runtime reports
  * the same way.)
+ *
+ * The reason passed on is always an AbortError: runtimes abort a request's
+ * signal with whatever they like (@hono/node-server uses a plain string), and
+ * code that rethrows the reason must throw an Error.
  */
 export function linkAbort(from: AbortSignal, to: AbortController): void {
-  if (from.aborted) to.abort(from.reason);
-  else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
+  const abort = () => to.abort(asAbortError(from.reason));
+  if (from.aborted) abort();
+  else from.addEventListener('abort', abort, { once: true });
+}
+
+export function asAbortError(reason: unknown): Error {
+  if (reason instanceof Error) return reason;
+  return new DOMException(typeof reason === 'string' ? reason : 'The client closed the connection.', 'AbortError');
 }

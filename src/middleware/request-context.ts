@@ -3,6 +3,7 @@ import { routePath } from 'hono/route';
 import type { Inflight } from '../http/inflight.ts';
 import { RequestScope, traceFields, type Outcome } from '../http/request-scope.ts';
 import type { AppEnv } from '../http/types.ts';
+import { clientClosedRequest, GatewayError, InternalServerError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface RequestContextOptions {
@@ -25,7 +26,16 @@ export function requestContext({ logger, inflight }: RequestContextOptions): Mid
     const scope = new RequestScope(supplied && ACCEPTABLE_ID.test(supplied) ? supplied : crypto.randomUUID());
     c.set('scope', scope);
     inflight.begin();
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Hono hands anything but an Error thrown by a handler back to us instead of to onError.
+      // Whatever it is, the request must still end: answered, counted, logged, its span closed.
+      const failure = error instanceof GatewayError ? error : new InternalServerError(undefined, { cause: error });
+      scope.error ??= failure;
+      c.res = scope.signal.aborted ? clientClosedRequest() : failure.toResponse();
+      if (!scope.signal.aborted) logger.error('request failed', { request_id: scope.id, ...traceFields(scope), error: failure.cause ?? failure });
+    }
     const matched = routePath(c, -1);
     // Only the catch-all middleware matched: no route did.
     scope.route = matched === '/*' || matched === '*' ? 'unmatched' : matched;

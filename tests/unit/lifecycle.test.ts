@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MockProvider } from '../../src/providers/mock/mock-provider.ts';
 import { RecordingProvider } from '../fakes/recording-provider.ts';
+import { ThrowingProvider } from '../fakes/throwing-provider.ts';
 import { UnreachableStore } from '../fakes/unreachable-store.ts';
 import { testGateway } from '../helpers/in-memory-gateway.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
@@ -46,6 +47,36 @@ describe('cancellation', () => {
     assert.ok(provider.abortedAt !== undefined, 'provider signal was not aborted');
     assert.equal(res.status, 499);
     assert.equal(logs.find((l) => l.msg === 'request completed')!.outcome, 'cancelled');
+  });
+});
+
+describe('a client abort whatever its reason', () => {
+  test('a request signal aborted with a string (as @hono/node-server does) still ends the request: 499, logged, nothing left in flight', async () => {
+    const provider = new RecordingProvider(new MockProvider('slow', { type: 'mock', ttfb_ms: 5_000, chunk_delay_ms: 0 }));
+    const { gateway, logs } = testGateway(SLOW, { providers: new Map([['slow', provider]]) });
+    const client = new AbortController();
+    const pending = gateway.fetch(
+      new Request('http://gateway.test/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'slow', input: 'x' }), signal: client.signal }),
+    );
+    await sleep(30);
+    client.abort('Client connection prematurely closed.');
+    const res = await pending;
+    assert.equal(res.status, 499);
+    assert.equal(logs.find((l) => l.msg === 'request completed')!.outcome, 'cancelled');
+    assert.equal(await gateway.drain(100), true, 'the request is not left in flight');
+    assert.ok(!logs.some((l) => l.level === 'ERROR'));
+  });
+});
+
+describe('a handler that throws something other than an Error', () => {
+  test('is answered 500 in the OpenAI shape, logged, and ends the request', async () => {
+    const { post, gateway, logs } = testGateway(SLOW, { providers: new Map([['slow', new ThrowingProvider('slow', 'a bare string')]]) });
+    const res = await post('/v1/responses', { model: 'slow', input: 'x' });
+    assert.equal(res.status, 500);
+    assert.deepEqual((await res.json()).error, { message: 'The gateway failed to process the request.', type: 'server_error', param: null, code: null });
+    assert.equal(logs.find((l) => l.msg === 'request completed')!.status, 500);
+    assert.ok(logs.some((l) => l.msg === 'request failed' && l.level === 'ERROR'));
+    assert.equal(await gateway.drain(100), true);
   });
 });
 

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MockProvider } from '../../src/providers/mock/mock-provider.ts';
 import { OtlpReceiver, type ReceivedSpan } from '../fakes/otlp-receiver.ts';
 import { RecordingProvider } from '../fakes/recording-provider.ts';
+import { ThrowingProvider } from '../fakes/throwing-provider.ts';
 import { MOCK_MODELS, testGateway } from '../helpers/in-memory-gateway.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
@@ -145,6 +146,18 @@ describe('span tree and attributes', () => {
     assert.equal(server.status.message, 'store exploded');
     assert.equal(server.events[0]!.name, 'exception');
     assert.equal(server.events[0]!.attributes['exception.type'], 'TypeError');
+    await gw.gateway.shutdown();
+  });
+
+  test('a handler throwing a non-Error still ends its server span, as ERROR', async () => {
+    const gw = traced({ type: 'always' }, {}, {}, { providers: new Map([['mock', new ThrowingProvider('mock', 'a bare string')]]) });
+    await gw.post('/v1/responses', { model: 'mock', input: 'x' }, { 'x-request-id': 'tr-bare' });
+    await gw.gateway.forceFlush();
+    const spans = await traceOf('tr-bare', 2);
+    const server = byName(spans, 'POST /v1/responses');
+    assert.equal(server.status.code, 'ERROR');
+    assert.equal(server.attributes['http.status_code'], 500);
+    assert.equal(byName(spans, 'provider.generate').status.code, 'ERROR');
     await gw.gateway.shutdown();
   });
 
