@@ -89,3 +89,67 @@ export function renderReport(run: ReportRun): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * The README's Performance section: the target verdicts and, per runtime,
+ * the gateway's own cost and each profile's overhead on the instant-upstream
+ * workloads, the direct reference and the peer. Written between markers by
+ * full runs so the README always shows the latest full run.
+ */
+export function renderSummary(run: ReportRun): string {
+  const lines: string[] = [];
+  lines.push(
+    `Latest full run: ${run.date.slice(0, 10)}, ${run.machine.cpu} (${run.machine.cores} cores, shared), ${run.results.map((r) => `${r.runtime} ${r.version.replace(/^deno /, '').split(' ')[0]}`).join(', ')}. Reproduce with \`${run.command}\`; every figure is in [bench/results/latest.md](bench/results/latest.md).`,
+    '',
+  );
+  const targets = [...new Set(run.targets.summary.map((s) => s.target))];
+  lines.push(`| seed target | ${run.results.map((r) => r.runtime).join(' | ')} |`, `|---|${run.results.map(() => '---').join('|')}|`);
+  for (const target of targets) {
+    const cells = run.results.map((r) => {
+      const s = run.targets.summary.find((x) => x.target === target && x.runtime === r.runtime);
+      return s ? `${s.pass ? 'PASS' : 'FAIL'} (worst ${percent(s.worst)})` : '–';
+    });
+    lines.push(`| ${target} | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push('Gateway CPU per request with an instant upstream (saturation), and each profile against `off`:', '');
+  const workloads = ['instant json', 'instant stream(20)'];
+  lines.push(`| runtime | workload | off: req/s, CPU/req | metrics | tracing-10 | tracing-100 | production | direct upstream |`, '|---|---|---|---|---|---|---|---|');
+  for (const r of run.results) {
+    for (const workload of workloads) {
+      const off = r.profiles.off?.workloads[workload];
+      if (!off?.saturation) continue;
+      const vs = (profile: string) => {
+        const w = r.profiles[profile]?.workloads[workload];
+        return w ? percent(pairedRatio(w.rounds.saturationCpu, off.rounds.saturationCpu).median) : '–';
+      };
+      const direct = r.direct[workload];
+      lines.push(
+        `| ${r.runtime} | ${workload} | ${num(off.saturation.rps.median)}, ${off.saturation.cpuPerRequestUs.median.toFixed(0)} µs | ${vs('metrics')} | ${vs('tracing-10')} | ${vs('tracing-100')} | ${vs('production')} | ${direct ? `${num(direct.saturationRps ?? Number.NaN)} req/s; gateway adds ${us(off.paced.p50Us.median - direct.pacedP50Us)} at p50` : '–'} |`,
+      );
+    }
+  }
+  lines.push('');
+  const peers = run.results.filter((r) => r.peer && r.peer.rows.length > 0);
+  if (peers.length > 0) {
+    lines.push('Against a peer gateway ([@portkey-ai/gateway](https://www.npmjs.com/package/@portkey-ai/gateway)), both on Chat Completions to the same upstream, ours in the `production` profile:', '');
+    lines.push('| runtime | workload | throughput ours ÷ peer | p50 ours ÷ peer |', '|---|---|---|---|');
+    for (const r of peers) {
+      for (const row of r.peer!.rows) lines.push(`| ${r.runtime} | ${row.workload} | ${(row.ours.rps / row.peer.rps).toFixed(2)} | ${(row.ours.p50Us / row.peer.p50Us).toFixed(2)} |`);
+    }
+    lines.push('');
+    const notes = run.results.filter((r) => r.peer?.note).map((r) => `${r.runtime}: ${r.peer!.note}`);
+    if (notes.length > 0) lines.push(`Peer notes: ${notes.join('; ')}.`, '');
+  }
+  return lines.join('\n');
+}
+
+/** Replaces the text between `<!-- bench:start -->` and `<!-- bench:end -->`. */
+export function replaceBetweenMarkers(document: string, content: string): string {
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = document.indexOf(start);
+  const j = document.indexOf(end);
+  if (i < 0 || j < i) throw new Error('README.md has no bench markers');
+  return `${document.slice(0, i + start.length)}\n${content}\n${document.slice(j)}`;
+}

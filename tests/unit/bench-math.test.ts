@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { median, pairedRatio, percent, spread } from '../../bench/lib/stats.ts';
 import { checkTargets, summarize, type TargetInput } from '../../bench/lib/targets.ts';
+import { replaceBetweenMarkers } from '../../bench/lib/report.ts';
+import { readFileSync } from 'node:fs';
 
 describe('bench arithmetic', () => {
   test('median, spread', () => {
@@ -18,6 +20,14 @@ describe('bench arithmetic', () => {
     assert.ok(Math.abs(ratio.max - ratio.min) < 1e-12);
     // Unpaired medians would be 110/100; a drift in one profile only is not hidden.
     assert.equal(pairedRatio([100, 300], [100, 100]).max, 3);
+  });
+
+  test('the README section is replaced between its markers, and only there', () => {
+    const doc = 'intro\n<!-- bench:start -->\nold\n<!-- bench:end -->\noutro';
+    assert.equal(replaceBetweenMarkers(doc, 'new'), 'intro\n<!-- bench:start -->\nnew\n<!-- bench:end -->\noutro');
+    assert.throws(() => replaceBetweenMarkers('no markers', 'x'), /no bench markers/);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    assert.ok(readme.indexOf('<!-- bench:start -->') < readme.indexOf('<!-- bench:end -->'));
   });
 
   test('percent', () => {
