@@ -16,13 +16,13 @@ import { ModelRouter } from './providers/model-router.ts';
 import type { Provider } from './providers/provider.ts';
 import { ResponsesService } from './responses/responses-service.ts';
 import { metricsRoute } from './http/routes/metrics.ts';
-import { metricsMiddleware } from './middleware/metrics.ts';
+import { metricsObserver } from './observability/metrics/metrics-observer.ts';
 import { InstrumentedProvider } from './observability/instrumented-provider.ts';
 import { InstrumentedStore } from './observability/instrumented-store.ts';
 import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
 import { providerSeries } from './observability/provider-series.ts';
 import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
-import { tracingMiddleware } from './middleware/tracing.ts';
+import { tracingObserver } from './observability/tracing/tracing-observer.ts';
 import type { Env } from './config/expand-env.ts';
 import { VERSION } from './version.ts';
 
@@ -126,10 +126,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const inflight = new Inflight();
   let draining = false;
 
-  const middleware = [];
-  if (tracing) middleware.push(tracingMiddleware(tracing));
-  if (metrics) middleware.push(metricsMiddleware(metrics));
-  const app = createApp({ logger, inflight, middleware });
+  const observers = [];
+  if (tracing) observers.push(tracingObserver(tracing));
+  if (metrics) observers.push(metricsObserver(metrics));
+  const app = createApp({ logger, inflight, observers });
   // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
   healthRoutes(app, { store, router, draining: () => draining });
   if (metrics) metricsRoute(app, observability.metrics.path, metrics);

@@ -1,4 +1,5 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import type { RequestObserver } from './request-observer.ts';
 import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Inflight } from './inflight.ts';
@@ -9,8 +10,8 @@ import { requestContext } from '../middleware/request-context.ts';
 export interface AppOptions {
   logger: Logger;
   inflight: Inflight;
-  /** Middleware after the request context, in order (tracing, metrics). */
-  middleware?: readonly MiddlewareHandler<AppEnv>[];
+  /** Observers of every request, in order (tracing, metrics). */
+  observers?: readonly RequestObserver[];
 }
 
 /**
@@ -18,10 +19,9 @@ export interface AppOptions {
  * middleware, OpenAI-shaped errors, 404 for unknown routes. Routes are added
  * by the caller, then `finish` adds 405 answers for known paths.
  */
-export function createApp({ logger, inflight, middleware = [] }: AppOptions): Hono<AppEnv> {
+export function createApp({ logger, inflight, observers = [] }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requestContext({ logger, inflight }));
-  for (const handler of middleware) app.use('*', handler);
+  app.use('*', requestContext({ logger, inflight, observers }));
   // Innermost: Hono gives onError only Errors; anything else thrown by a handler becomes one here,
   // so every middleware above (tracing, metrics) sees a normal answer and ends its work.
   app.use('*', async function errorBoundary(_c, next) {

@@ -3,20 +3,27 @@ import type { Context, Span } from '@opentelemetry/api';
 /** How a request ended: its response was fully sent, the client went away, or it failed mid-stream. */
 export type Outcome = 'completed' | 'cancelled' | 'failed';
 
-type EndListener = (outcome: Outcome) => void;
-
 /**
  * One per request, from the first middleware to the last byte of the
  * response. Its AbortController is the request's cancellation: aborted when
  * the client disconnects, it aborts the upstream call. A streamed response
  * `defer()`s the end until its body is finished or cancelled; everything else
- * ends when the handler returns.
+ * ends when the handler returns. What observers record at the end (method,
+ * route, status, sizes) is kept here, so ending a request allocates nothing.
  */
 export class RequestScope {
   readonly controller = new AbortController();
   readonly startedAt = performance.now();
+  method = '';
+  /** The URL path as requested. */
+  path = '';
   /** Matched route template, e.g. `/v1/responses/:id`; `unmatched` when no route matched. */
   route = 'unmatched';
+  status = 0;
+  /** The request's Content-Length header, when it had one. */
+  requestLength: string | null = null;
+  /** The response's Content-Length header, when it has one. */
+  responseLength: string | null = null;
   /** Request body bytes read (for bodies without Content-Length). */
   requestBytes = 0;
   /** Response body bytes streamed to the client. */
@@ -30,9 +37,12 @@ export class RequestScope {
   error: unknown;
   private deferredEnd = false;
   private outcome: Outcome | undefined;
-  private listeners: EndListener[] = [];
 
-  constructor(readonly id: string) {}
+  /** `finish` runs once, when the request ends; it is shared by all requests of a gateway. */
+  constructor(
+    readonly id: string,
+    private readonly finish: (scope: RequestScope, outcome: Outcome) => void,
+  ) {}
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -47,22 +57,14 @@ export class RequestScope {
     this.deferredEnd = true;
   }
 
-  /** Runs `listener` when the request ends (at once if it already has). */
-  onEnd(listener: EndListener): void {
-    if (this.outcome) listener(this.outcome);
-    else this.listeners.push(listener);
-  }
-
-  /** Runs the end listeners exactly once; later calls are ignored. */
+  /** Ends the request exactly once; later calls are ignored. */
   end(outcome: Outcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
     if (outcome === 'cancelled' && !this.controller.signal.aborted) {
       this.controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
     }
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener(outcome);
+    this.finish(this, outcome);
   }
 }
 

@@ -1,31 +1,57 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { clientClosedRequest, GatewayError, InternalServerError } from '../errors/gateway-error.ts';
 import type { Inflight } from '../http/inflight.ts';
+import type { RequestObserver } from '../http/request-observer.ts';
 import { RequestScope, traceFields, type Outcome } from '../http/request-scope.ts';
 import type { AppEnv } from '../http/types.ts';
-import { clientClosedRequest, GatewayError, InternalServerError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface RequestContextOptions {
   logger: Logger;
   inflight: Inflight;
+  /** Tracing, metrics: begun in this order before the route, ended in this order after the response. */
+  observers?: readonly RequestObserver[];
 }
 
 /** A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers. */
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /**
- * The first middleware: gives the request its id (the client's `x-request-id`
- * if acceptable, else a new UUID) and its RequestScope, counts it in flight,
- * echoes `x-request-id` on the response and writes the access log line when the
- * response is finished (for a stream: after its last byte).
+ * The first middleware (the seed's chain: request id and logging, then
+ * tracing, then metrics): gives the request its id (the client's
+ * `x-request-id` if acceptable, else a new UUID) and its RequestScope, counts
+ * it in flight, lets the observers begin, echoes `x-request-id`, and when the
+ * response is finished (for a stream: after its last byte) ends the observers
+ * and writes the access log line.
  */
-export function requestContext({ logger, inflight }: RequestContextOptions): MiddlewareHandler<AppEnv> {
+export function requestContext({ logger, inflight, observers = [] }: RequestContextOptions): MiddlewareHandler<AppEnv> {
+  const beginners = observers.filter((o) => o.begin);
+  const finish = (scope: RequestScope, outcome: Outcome): void => {
+    inflight.end();
+    for (const observer of observers) observer.end(scope, outcome);
+    if (!logger.enabled('info')) return;
+    logger.info('request completed', {
+      request_id: scope.id,
+      ...traceFields(scope),
+      method: scope.method,
+      path: scope.path,
+      route: scope.route,
+      status: scope.status,
+      outcome,
+      duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
+    });
+  };
+
   return async function requestContext(c, next) {
     const supplied = c.req.header('x-request-id');
-    const scope = new RequestScope(supplied && ACCEPTABLE_ID.test(supplied) ? supplied : crypto.randomUUID());
+    const scope = new RequestScope(supplied && ACCEPTABLE_ID.test(supplied) ? supplied : crypto.randomUUID(), finish);
+    scope.method = c.req.method;
+    scope.path = c.req.path;
+    scope.requestLength = c.req.header('content-length') ?? null;
     c.set('scope', scope);
     inflight.begin();
+    for (const observer of beginners) observer.begin!(scope, c);
     try {
       await next();
     } catch (error) {
@@ -39,24 +65,9 @@ export function requestContext({ logger, inflight }: RequestContextOptions): Mid
     const matched = routePath(c, -1);
     // Only the catch-all middleware matched: no route did.
     scope.route = matched === '/*' || matched === '*' ? 'unmatched' : matched;
-    const status = c.res.status;
+    scope.status = c.res.status;
+    scope.responseLength = c.res.headers.get('content-length');
     c.res.headers.set('x-request-id', scope.id);
-    const method = c.req.method;
-    const path = c.req.path;
-    scope.onEnd((outcome: Outcome) => {
-      inflight.end();
-      if (!logger.enabled('info')) return;
-      logger.info('request completed', {
-        request_id: scope.id,
-        ...traceFields(scope),
-        method,
-        path,
-        route: scope.route,
-        status,
-        outcome,
-        duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
-      });
-    });
     if (!scope.deferred) scope.end(scope.signal.aborted ? 'cancelled' : 'completed');
   };
 }

@@ -53,18 +53,27 @@ export class InstrumentedStore implements ConversationStore {
   }
 
   get(id: string, context?: Context): Promise<StoredResponse | undefined> {
-    return this.observe('get', id, context, () => this.delegate.get(id), (span, found) => {
-      span.setAttribute('conversation.found', found !== undefined);
-      if (found) describe(span, found);
+    const series = this.ops?.get;
+    const span = this.startSpan('get', context);
+    if (!series && !span) return this.delegate.get(id);
+    return this.record(series, span, id, () => this.delegate.get(id), (s, found) => {
+      s.setAttribute('conversation.found', found !== undefined);
+      if (found) describe(s, found);
     });
   }
 
   create(record: StoredResponse, context?: Context): Promise<void> {
-    return this.observe('create', record.id, context, () => this.delegate.create(record), (span) => describe(span, record));
+    const series = this.ops?.create;
+    const span = this.startSpan('create', context);
+    if (!series && !span) return this.delegate.create(record);
+    return this.record(series, span, record.id, () => this.delegate.create(record), (s) => describe(s, record));
   }
 
   delete(id: string, context?: Context): Promise<boolean> {
-    return this.observe('delete', id, context, () => this.delegate.delete(id), (span, deleted) => span.setAttribute('conversation.deleted', deleted));
+    const series = this.ops?.delete;
+    const span = this.startSpan('delete', context);
+    if (!series && !span) return this.delegate.delete(id);
+    return this.record(series, span, id, () => this.delegate.delete(id), (s, deleted) => s.setAttribute('conversation.deleted', deleted));
   }
 
   count(): Promise<number> {
@@ -79,12 +88,9 @@ export class InstrumentedStore implements ConversationStore {
     return this.delegate.close();
   }
 
-  private observe<T>(operation: Operation, id: string, context: Context | undefined, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {
-    const series = this.ops?.[operation];
-    const span = this.tracer && isSampled(context) ? this.tracer.startSpan(`conversation.${operation}`, { kind: SpanKind.INTERNAL }, context) : undefined;
-    // Tracing on, metrics off, request not sampled: nothing to record, so no wrapper at all.
-    if (!series && !span) return run();
-    return this.record(series, span, id, run, annotate);
+  /** A span only when tracing is on and the request is sampled (nothing otherwise, so nothing recorded). */
+  private startSpan(operation: Operation, context: Context | undefined): Span | undefined {
+    return this.tracer && isSampled(context) ? this.tracer.startSpan(`conversation.${operation}`, { kind: SpanKind.INTERNAL }, context) : undefined;
   }
 
   private async record<T>(series: OpSeries | undefined, span: Span | undefined, id: string, run: () => Promise<T>, annotate: (span: Span, result: T) => void): Promise<T> {

@@ -111,12 +111,15 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
   return {
     tracer,
     extract: (headers) => (headers.has('traceparent') ? propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT),
-    inject: (context, headers) =>
-      propagator.inject(context, headers, {
-        set: (carrier, key, value) => {
-          carrier[key] = value;
-        },
-      }),
+    inject(context, headers) {
+      // Our own spans' contexts are valid by construction, so the header is built directly
+      // (the W3C propagator re-validates both ids with regular expressions on every call).
+      const spanContext = trace.getSpanContext(context);
+      if (!spanContext) return;
+      headers.traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
+      const state = spanContext.traceState?.serialize();
+      if (state) headers.tracestate = state;
+    },
     description: `${where}, sampler ${config.sampler.type}${config.sampler.type === 'probability' ? ` ${config.sampler.rate}` : ''} (parent-based)`,
     forceFlush: () => provider.forceFlush(),
     shutdown() {

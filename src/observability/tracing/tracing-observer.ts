@@ -1,9 +1,8 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { MiddlewareHandler } from 'hono';
-import { GatewayError } from '../errors/gateway-error.ts';
-import type { Outcome } from '../http/request-scope.ts';
-import type { AppEnv } from '../http/types.ts';
-import type { Tracing } from '../observability/tracing/create-tracing.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import type { RequestObserver } from '../../http/request-observer.ts';
+import type { Outcome, RequestScope } from '../../http/request-scope.ts';
+import type { Tracing } from './create-tracing.ts';
 
 /**
  * The server span: continues an incoming `traceparent` (W3C trace context) or
@@ -12,36 +11,34 @@ import type { Tracing } from '../observability/tracing/create-tracing.ts';
  * when the client goes away (event `client.disconnect`). 5xx responses mark it
  * as an error; 4xx do not (the client's mistake, per the HTTP conventions).
  * An unsampled request gets a non-recording span: its ids still reach the
- * logs and the upstream, but no attribute work is done.
+ * logs and the upstream, but no attribute work is done and nothing happens
+ * at its end.
  */
-export function tracingMiddleware(tracing: Tracing): MiddlewareHandler<AppEnv> {
+export function tracingObserver(tracing: Tracing): RequestObserver {
   const tracer = tracing.tracer;
-  return async function tracingMiddleware(c, next) {
-    const scope = c.get('scope');
-    const parent = tracing.extract(c.req.raw.headers);
-    const method = c.req.method;
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-    scope.span = span;
-    scope.traceContext = trace.setSpan(parent, span);
-    if (!span.isRecording()) {
-      // Unsampled: the span's ids serve logs and propagation; ending it would do nothing.
-      return next();
-    }
-    const { traceId, spanId } = span.spanContext();
-    span.setAttributes({
-      'http.method': method,
-      'http.request.method': method,
-      'url.path': c.req.path,
-      'http.request_id': scope.id,
-      trace_id: traceId,
-      span_id: spanId,
-    });
-    await next();
-    const status = c.res.status;
-    scope.onEnd((outcome: Outcome) => {
-      const route = scope.route;
+  return {
+    begin(scope, c) {
+      const parent = tracing.extract(c.req.raw.headers);
+      const span = tracer.startSpan(scope.method, { kind: SpanKind.SERVER }, parent);
+      scope.span = span;
+      scope.traceContext = trace.setSpan(parent, span);
+      if (!span.isRecording()) return;
+      const { traceId, spanId } = span.spanContext();
+      span.setAttributes({
+        'http.method': scope.method,
+        'http.request.method': scope.method,
+        'url.path': scope.path,
+        'http.request_id': scope.id,
+        trace_id: traceId,
+        span_id: spanId,
+      });
+    },
+    end(scope: RequestScope, outcome: Outcome) {
+      const span = scope.span;
+      if (!span?.isRecording()) return;
+      const { status, route } = scope;
       if (route !== 'unmatched') {
-        span.updateName(`${method} ${route}`);
+        span.updateName(`${scope.method} ${route}`);
         span.setAttribute('http.route', route);
       }
       span.setAttributes({ 'http.status_code': status, 'http.response.status_code': status });
@@ -53,6 +50,6 @@ export function tracingMiddleware(tracing: Tracing): MiddlewareHandler<AppEnv> {
         span.setStatus({ code: SpanStatusCode.ERROR, message: scope.error instanceof Error ? scope.error.message : `HTTP ${status}` });
       }
       span.end();
-    });
+    },
   };
 }

@@ -1,0 +1,25 @@
+import type { RequestObserver } from '../../http/request-observer.ts';
+import type { RequestScope } from '../../http/request-scope.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+
+/** Methods kept as label values; anything else a client invents is `OTHER`, so the label stays bounded. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * HTTP metrics: `http_requests_total{method,path,status}` and the duration,
+ * size and gateway-overhead histograms, recorded when the response is
+ * finished (after the last byte of a stream). `path` is the route template.
+ */
+export function metricsObserver(metrics: GatewayMetrics): RequestObserver {
+  return {
+    end(scope: RequestScope) {
+      const seconds = (performance.now() - scope.startedAt) / 1000;
+      const series = metrics.httpSeries(METHODS.has(scope.method) ? scope.method : 'OTHER', scope.route);
+      metrics.httpStatus(series, scope.status).inc();
+      series.duration.observe(seconds);
+      series.requestSize.observe(scope.requestLength ? Number(scope.requestLength) : scope.requestBytes);
+      series.responseSize.observe(scope.responseLength ? Number(scope.responseLength) : scope.responseBytes);
+      series.overhead.observe(Math.max(0, seconds - scope.upstreamMs / 1000));
+    },
+  };
+}
