@@ -12,10 +12,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSeconds, machine, peakRss } from './lib/proc.ts';
+import { freePort } from './lib/free-port.ts';
 import { renderReport, renderSummary, replaceBetweenMarkers } from './lib/report.ts';
 import { pairedRatio, spread, type Spread } from './lib/stats.ts';
 import { checkTargets, summarize, type TargetInput } from './lib/targets.ts';
@@ -59,16 +59,6 @@ const SATURATION_CONNECTIONS = 32;
 
 const body = (model: string, stream: boolean) => JSON.stringify({ model, input: 'How much does the gateway itself cost?', stream });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function waitFor(url: string, what: string, child: ChildProcess, seconds = 30): Promise<void> {
   for (let i = 0; i < seconds * 10; i++) {

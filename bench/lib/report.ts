@@ -112,7 +112,7 @@ export function renderSummary(run: ReportRun): string {
     lines.push(`| ${target} | ${cells.join(' | ')} |`);
   }
   lines.push('');
-  lines.push('Gateway CPU per request with an instant upstream (saturation), and each profile against `off`:', '');
+  lines.push('Gateway CPU per request with an instant upstream (saturation), and each profile against `off`: the median of the per-round ratios, with their range in brackets (the round-to-round scatter of a shared machine, which is as large as the smaller effects):', '');
   const workloads = ['instant json', 'instant stream(20)'];
   lines.push(`| runtime | workload | off: req/s, CPU/req | metrics | tracing-10 | tracing-100 | production | direct upstream |`, '|---|---|---|---|---|---|---|---|');
   for (const r of run.results) {
@@ -121,7 +121,10 @@ export function renderSummary(run: ReportRun): string {
       if (!off?.saturation) continue;
       const vs = (profile: string) => {
         const w = r.profiles[profile]?.workloads[workload];
-        return w ? percent(pairedRatio(w.rounds.saturationCpu, off.rounds.saturationCpu).median) : '–';
+        if (!w) return '–';
+        const ratio = pairedRatio(w.rounds.saturationCpu, off.rounds.saturationCpu);
+        const bound = (x: number) => `${x >= 1 ? '+' : '−'}${Math.abs((x - 1) * 100).toFixed(0)}`;
+        return `${percent(ratio.median)} (${bound(ratio.min)}…${bound(ratio.max)})`;
       };
       const direct = r.direct[workload];
       lines.push(
