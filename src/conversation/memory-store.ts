@@ -25,6 +25,8 @@ export class MemoryStore implements ConversationStore {
   private readonly ttl: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  /** No entry expires before this (never later than the oldest entry's expiry), so most operations skip the sweep. */
+  private nextExpiry = Number.POSITIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions) {
     this.ttl = options.ttl;
@@ -44,7 +46,9 @@ export class MemoryStore implements ConversationStore {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
-    this.entries.set(record.id, { record, expiresAt: this.now() + this.ttl });
+    const expiresAt = this.now() + this.ttl;
+    this.entries.set(record.id, { record, expiresAt });
+    if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -65,8 +69,13 @@ export class MemoryStore implements ConversationStore {
 
   private dropExpired(): void {
     const now = this.now();
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = Number.POSITIVE_INFINITY;
     for (const [id, entry] of this.entries) {
-      if (entry.expiresAt > now) break;
+      if (entry.expiresAt > now) {
+        this.nextExpiry = entry.expiresAt;
+        break;
+      }
       this.entries.delete(id);
     }
   }
