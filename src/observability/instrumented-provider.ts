@@ -63,9 +63,7 @@ export class InstrumentedProvider implements Provider {
     try {
       result = await this.delegate.generate(request, this.tracer ? this.propagate(call, span) : call);
     } catch (error) {
-      if (op) recordFailure(op, start, call.signal);
-      if (span) endFailed(span, error, call.signal.aborted);
-      throw error;
+      throw failedCall(op, span, start, call.signal, error);
     }
     if (op) {
       op.success.inc();
@@ -93,9 +91,7 @@ export class InstrumentedProvider implements Provider {
     try {
       source = await this.delegate.stream(request, this.tracer ? this.propagate(call, span) : call);
     } catch (error) {
-      if (op) recordFailure(op, start, call.signal);
-      if (span) endFailed(span, error, call.signal.aborted);
-      throw error;
+      throw failedCall(op, span, start, call.signal, error);
     }
     if (!op && !span) return source;
     return meterStream(source, call.signal, (stats) => {
@@ -158,10 +154,17 @@ export class InstrumentedProvider implements Provider {
 }
 
 
-/** A call that failed before it produced a result: cancelled if the client had gone, else an error. */
-function recordFailure(op: OperationSeries, start: number, signal: AbortSignal): void {
-  (signal.aborted ? op.cancelled : op.error).inc();
-  op.duration.observe((performance.now() - start) / 1000);
+/**
+ * A call that failed before it produced a result (cancelled if the client had
+ * gone, else an error): records it and returns the error to rethrow.
+ */
+function failedCall(op: OperationSeries | undefined, span: Span | undefined, start: number, signal: AbortSignal, error: unknown): unknown {
+  if (op) {
+    (signal.aborted ? op.cancelled : op.error).inc();
+    op.duration.observe((performance.now() - start) / 1000);
+  }
+  if (span) endFailed(span, error, signal.aborted);
+  return error;
 }
 
 function setUsage(span: Span, usage: Usage): void {
