@@ -127,7 +127,8 @@ export class InstrumentedProvider implements Provider {
   private propagate(call: ProviderCall, span: Span | undefined): ProviderCall {
     const parent = call.context ?? ROOT_CONTEXT;
     const context = span ? trace.setSpan(parent, span) : parent;
-    const headers = { ...call.headers };
+    // Object.assign, not a spread: adding traceparent to an object made by spread is slow on Node 20's V8.
+    const headers: Record<string, string> = Object.assign({}, call.headers);
     this.options.tracing!.inject(context, headers);
     return { signal: call.signal, headers, context };
   }
