@@ -1,5 +1,5 @@
 import { pairedRatio, percent } from './stats.ts';
-import type { TargetVerdict } from './targets.ts';
+import { intervalConfidence, type Outcome, type TargetSummary, type TargetVerdict } from './targets.ts';
 
 /** The parts of a benchmark run the report reads (see bench/run.ts for the whole). */
 export interface ReportRun {
@@ -27,9 +27,15 @@ export interface ReportRun {
     direct: Record<string, { saturationRps?: number; pacedP50Us: number }>;
     peer?: { name: string; runtime: string; rows: Array<{ workload: string; ours: { rps: number; p50Us: number }; peer: { rps: number; p50Us: number } }>; note?: string };
   }>;
-  targets: { verdicts: TargetVerdict[]; summary: Array<{ runtime: string; target: string; pass: boolean; worst: number }> };
+  targets: { verdicts: TargetVerdict[]; summary: TargetSummary[] };
 }
 
+const OUTCOME: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'NOT RESOLVED' };
+/** "+1.2 % (−0.5…+3.0)": the median per-round ratio and the range of the rounds. */
+const withRange = (median: number, low: number, high: number) => {
+  const bound = (x: number) => `${x >= 1 ? '+' : '−'}${Math.abs((x - 1) * 100).toFixed(1)}`;
+  return `${percent(median)} (${bound(low)}…${bound(high)})`;
+};
 const us = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(0)} µs`);
 const num = (value: number) => value.toFixed(0);
 
@@ -43,11 +49,12 @@ export function renderReport(run: ReportRun): string {
     '',
   );
   lines.push('### Seed targets (instant upstream, CPU per request and p50 at a fixed rate, each profile ÷ `off` paired by round)', '');
-  lines.push('| runtime | target | result | worst measured |', '|---|---|---|---|');
-  for (const s of run.targets.summary) lines.push(`| ${s.runtime} | ${s.target} | ${s.pass ? 'PASS' : 'FAIL'} | ${percent(s.worst)} |`);
+  lines.push(verdictRule(run), '');
+  lines.push('| runtime | target | result | worst median |', '|---|---|---|---|');
+  for (const s of run.targets.summary) lines.push(`| ${s.runtime} | ${s.target} | ${OUTCOME[s.outcome]} | ${percent(s.worst)} |`);
   lines.push('');
-  lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | ratio | pass |', '|---|---|---|---|---|---|');
-  for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${percent(v.ratio)} | ${v.pass ? 'yes' : 'no'} |`);
+  lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | median (range of rounds) | verdict |', '|---|---|---|---|---|---|');
+  for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${withRange(v.ratio, v.low, v.high)} | ${OUTCOME[v.outcome]} |`);
   lines.push('', '</details>', '');
 
   for (const r of run.results) {
@@ -107,12 +114,12 @@ export function renderSummary(run: ReportRun): string {
   for (const target of targets) {
     const cells = run.results.map((r) => {
       const s = run.targets.summary.find((x) => x.target === target && x.runtime === r.runtime);
-      return s ? `${s.pass ? 'PASS' : 'FAIL'} (worst ${percent(s.worst)})` : '–';
+      return s ? `${OUTCOME[s.outcome]} (worst median ${percent(s.worst)})` : '–';
     });
     lines.push(`| ${target} | ${cells.join(' | ')} |`);
   }
-  lines.push('');
-  lines.push('Gateway CPU per request with an instant upstream (saturation), and each profile against `off`: the median of the per-round ratios, with their range in brackets (the round-to-round scatter of a shared machine, which is as large as the smaller effects):', '');
+  lines.push('', verdictRule(run), '');
+  lines.push('Gateway CPU per request with an instant upstream (saturation), and each profile against `off`: the median of the per-round ratios, with their range in brackets (the round-to-round scatter of a shared machine):', '');
   const workloads = ['instant json', 'instant stream(20)'];
   lines.push(`| runtime | workload | off: req/s, CPU/req | metrics | tracing-10 | tracing-100 | production | direct upstream |`, '|---|---|---|---|---|---|---|---|');
   for (const r of run.results) {
@@ -123,8 +130,7 @@ export function renderSummary(run: ReportRun): string {
         const w = r.profiles[profile]?.workloads[workload];
         if (!w) return '–';
         const ratio = pairedRatio(w.rounds.saturationCpu, off.rounds.saturationCpu);
-        const bound = (x: number) => `${x >= 1 ? '+' : '−'}${Math.abs((x - 1) * 100).toFixed(0)}`;
-        return `${percent(ratio.median)} (${bound(ratio.min)}…${bound(ratio.max)})`;
+        return withRange(ratio.median, ratio.min, ratio.max);
       };
       const direct = r.direct[workload];
       lines.push(
@@ -145,6 +151,16 @@ export function renderSummary(run: ReportRun): string {
     if (notes.length > 0) lines.push(`Peer notes: ${notes.join('; ')}.`, '');
   }
   return lines.join('\n');
+}
+
+/** How a verdict is reached, with the confidence its interval carries. */
+function verdictRule(run: ReportRun): string {
+  const rounds = Math.min(...run.targets.verdicts.map((v) => v.rounds));
+  return (
+    `PASS: every round of the profile is within the target against \`off\` in the same round; FAIL: every round is beyond it; ` +
+    `NOT RESOLVED: the rounds fall on both sides, so this machine's scatter is larger than the distance to the target. ` +
+    `With ${rounds} rounds the range of the rounds holds the true median with ${(intervalConfidence(rounds) * 100).toFixed(0)} % confidence.`
+  );
 }
 
 /** Replaces the text between `<!-- bench:start -->` and `<!-- bench:end -->`. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { median, pairedRatio, percent, spread } from '../../bench/lib/stats.ts';
-import { checkTargets, summarize, type TargetInput } from '../../bench/lib/targets.ts';
+import { checkTargets, intervalConfidence, summarize, type TargetInput } from '../../bench/lib/targets.ts';
 import { replaceBetweenMarkers } from '../../bench/lib/report.ts';
 import { readFileSync } from 'node:fs';
 
@@ -35,27 +35,35 @@ describe('bench arithmetic', () => {
     assert.equal(percent(0.99), '-1.0 %');
   });
 
-  test('targets: limits per profile, PASS only when every workload and measure passes', () => {
-    const input = (profile: string, workload: string, measure: 'cpu_per_request' | 'p50_latency', ratio: number): TargetInput => ({
-      runtime: 'node', workload, profile, measure, ratio: { median: ratio, min: ratio, max: ratio, n: 1 },
+  test('targets: a verdict needs every round on one side of the limit; a target holds only when every workload and measure passes', () => {
+    const input = (profile: string, workload: string, measure: 'cpu_per_request' | 'p50_latency', min: number, median: number, max: number): TargetInput => ({
+      runtime: 'node', workload, profile, measure, ratio: { median, min, max, n: 5 },
     });
     const verdicts = checkTargets([
-      input('metrics', 'json', 'cpu_per_request', 1.009),
-      input('metrics', 'stream', 'p50_latency', 1.0101),
-      input('tracing-10', 'json', 'cpu_per_request', 1.02),
-      input('tracing-100', 'json', 'cpu_per_request', 1.049),
-      input('production', 'json', 'cpu_per_request', 3),
+      input('metrics', 'json', 'cpu_per_request', 0.99, 1.0, 1.009),
+      input('metrics', 'stream', 'p50_latency', 0.97, 1.002, 1.04),
+      input('tracing-10', 'json', 'cpu_per_request', 1.0, 1.01, 1.02),
+      input('tracing-100', 'json', 'cpu_per_request', 1.051, 1.2, 1.3),
+      input('tracing-100', 'json', 'p50_latency', 0.9, 1.0, 1.1),
+      input('production', 'json', 'cpu_per_request', 3, 3, 3),
     ]);
-    assert.deepEqual(verdicts.map((v) => [v.target, v.workload, v.pass]), [
-      ['metrics < 1 %', 'json', true],
-      ['metrics < 1 %', 'stream', false],
-      ['tracing 10 % < 2 %', 'json', true],
-      ['tracing 100 % < 5 %', 'json', true],
+    assert.deepEqual(verdicts.map((v) => [v.target, v.workload, v.measure, v.outcome]), [
+      ['metrics < 1 %', 'json', 'cpu_per_request', 'pass'],
+      ['metrics < 1 %', 'stream', 'p50_latency', 'inconclusive'],
+      ['tracing 10 % < 2 %', 'json', 'cpu_per_request', 'pass'],
+      ['tracing 100 % < 5 %', 'json', 'cpu_per_request', 'fail'],
+      ['tracing 100 % < 5 %', 'json', 'p50_latency', 'inconclusive'],
     ]);
-    assert.deepEqual(summarize(verdicts).map((s) => [s.target, s.pass, s.worst]), [
-      ['metrics < 1 %', false, 1.0101],
-      ['tracing 10 % < 2 %', true, 1.02],
-      ['tracing 100 % < 5 %', true, 1.049],
+    assert.deepEqual(summarize(verdicts).map((s) => [s.target, s.outcome, s.worst]), [
+      ['metrics < 1 %', 'inconclusive', 1.002],
+      ['tracing 10 % < 2 %', 'pass', 1.01],
+      ['tracing 100 % < 5 %', 'fail', 1.2],
     ]);
+  });
+
+  test('the range of n paired rounds holds the median with confidence 1 - 2/2^n', () => {
+    assert.equal(intervalConfidence(1), 0);
+    assert.equal(intervalConfidence(3), 0.75);
+    assert.equal(intervalConfidence(5), 0.9375);
   });
 });
