@@ -1,4 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
+import type { TraceHeaders } from '../observability/tracing/trace-headers.ts';
 
 /** How a request ended: its response was fully sent, the client went away, or it failed mid-stream. */
 export type Outcome = 'completed' | 'cancelled' | 'failed';
@@ -30,9 +31,15 @@ export class RequestScope {
   responseBytes = 0;
   /** Milliseconds spent waiting for the upstream provider. */
   upstreamMs = 0;
-  /** With tracing on: the server span and the context to parent child spans on. */
+  /** With tracing on: the server span. */
   span: Span | undefined;
+  /** Sampled: the context child spans are parented on (the server span's). */
   traceContext: Context | undefined;
+  /**
+   * Not sampled: `traceparent` (and `tracestate`) for the upstream, built once from the server
+   * span's ids. No context is made, because no child span will ever be recorded under it.
+   */
+  traceHeaders: TraceHeaders | undefined;
   /** The error the request failed with, when it did (for the server span). */
   error: unknown;
   private deferredEnd = false;

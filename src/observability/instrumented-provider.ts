@@ -4,6 +4,7 @@ import type { Usage } from '../responses/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
 import { isSampled, type Tracing } from './tracing/create-tracing.ts';
+import { traceHeaders } from './tracing/trace-headers.ts';
 
 /** OpenTelemetry GenAI `gen_ai.provider.name` values for our provider types; other types use their own name. */
 const GEN_AI_PROVIDER: Readonly<Record<string, string>> = {
@@ -52,8 +53,8 @@ export class InstrumentedProvider implements Provider {
   generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult> {
     const op = this.options.series?.generate;
     const span = this.startSpan('generate', request, call);
-    // Tracing on, metrics off, request not sampled: only the trace context travels.
-    if (!op && !span) return this.delegate.generate(request, this.tracer ? this.propagate(call, undefined) : call);
+    // Metrics off and the request not sampled (its traceparent is already among the call's headers).
+    if (!op && !span) return this.delegate.generate(request, call);
     return this.observeGenerate(request, call, op, span);
   }
 
@@ -61,7 +62,7 @@ export class InstrumentedProvider implements Provider {
     const start = performance.now();
     let result: ProviderResult;
     try {
-      result = await this.delegate.generate(request, this.tracer ? this.propagate(call, span) : call);
+      result = await this.delegate.generate(request, span ? this.propagate(call, span) : call);
     } catch (error) {
       throw failedCall(op, span, start, call.signal, error);
     }
@@ -89,7 +90,7 @@ export class InstrumentedProvider implements Provider {
     const span = this.startSpan('generate_stream', request, call);
     let source: ReadableStream<CanonicalEvent>;
     try {
-      source = await this.delegate.stream(request, this.tracer ? this.propagate(call, span) : call);
+      source = await this.delegate.stream(request, span ? this.propagate(call, span) : call);
     } catch (error) {
       throw failedCall(op, span, start, call.signal, error);
     }
@@ -120,17 +121,11 @@ export class InstrumentedProvider implements Provider {
     return span;
   }
 
-  /**
-   * The call as the delegate sees it: the provider span (or, unsampled, the
-   * server span) is the parent of whatever goes upstream as `traceparent`.
-   */
-  private propagate(call: ProviderCall, span: Span | undefined): ProviderCall {
-    const parent = call.context ?? ROOT_CONTEXT;
-    const context = span ? trace.setSpan(parent, span) : parent;
-    // Object.assign, not a spread: adding traceparent to an object made by spread is slow on Node 20's V8.
-    const headers: Record<string, string> = Object.assign({}, call.headers);
-    this.options.tracing!.inject(context, headers);
-    return { signal: call.signal, headers, context };
+  /** The call as the delegate sees it: the provider span is the parent of whatever goes upstream. */
+  private propagate(call: ProviderCall, span: Span): ProviderCall {
+    // Object.assign, not a spread: adding keys to an object made by spread is slow on Node 20's V8.
+    const headers: Record<string, string> = Object.assign({}, call.headers, traceHeaders(span.spanContext()));
+    return { signal: call.signal, headers, context: trace.setSpan(call.context ?? ROOT_CONTEXT, span) };
   }
 
   private settleMetrics(op: OperationSeries, start: number, stats: StreamStats): void {

@@ -257,7 +257,32 @@ describe('sampling', () => {
     const line = gw.logs.find((l) => l.msg === 'request completed')!;
     assert.match(line.trace_id, /^[0-9a-f]{32}$/);
     assert.match(line.span_id, /^[0-9a-f]{16}$/);
-    assert.match(recorder.calls[0]!.headers.traceparent!, new RegExp(`^00-${line.trace_id}-[0-9a-f]{16}-00$`));
+    // The unsampled server span is the upstream call's parent.
+    assert.equal(recorder.calls[0]!.headers.traceparent, `00-${line.trace_id}-${line.span_id}-00`);
+    assert.equal(recorder.calls[0]!.headers['x-request-id'], line.request_id);
+  });
+
+  test("a caller's unsampled decision and tracestate travel upstream, with no span recorded", async () => {
+    const recorder = new RecordingProvider(new MockProvider('mock', { type: 'mock', ttfb_ms: 0, chunk_delay_ms: 0 }));
+    const gw = traced({ type: 'always' }, {}, {}, { providers: new Map([['mock', recorder]]) });
+    const traceId = TRACE_ID.replace('4bf9', 'cccc');
+    const before = receiver.spans.length;
+    for (const stream of [false, true]) {
+      const res = await gw.post('/v1/responses', { model: 'mock', input: 'x', stream }, { 'x-request-id': `tr-state-${stream}`, traceparent: `00-${traceId}-${PARENT_ID}-00`, tracestate: 'vendor=abc' });
+      await res.text();
+    }
+    await gw.gateway.forceFlush();
+    await sleep(50);
+    assert.equal(receiver.spans.slice(before).filter((s) => String(s.attributes['http.request_id']).startsWith('tr-state-')).length, 0);
+    assert.equal(recorder.calls.length, 2);
+    for (const call of recorder.calls) {
+      const line = gw.logs.find((l) => l.msg === 'request completed' && l.request_id === call.headers['x-request-id'])!;
+      assert.equal(line.trace_id, traceId);
+      assert.equal(call.headers.traceparent, `00-${traceId}-${line.span_id}-00`);
+      assert.notEqual(line.span_id, PARENT_ID);
+      assert.equal(call.headers.tracestate, 'vendor=abc');
+    }
+    await gw.gateway.shutdown();
   });
 });
 

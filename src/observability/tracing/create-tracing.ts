@@ -44,8 +44,6 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** The incoming `traceparent`/`tracestate` as a parent context (ROOT_CONTEXT when absent or invalid). */
   extract(headers: Headers): Context;
-  /** Adds `traceparent` (and `tracestate`) for the span in `context` to `headers`. */
-  inject(context: Context, headers: Record<string, string>): void;
   /** One line for the start-up log: exporter, where to, sampler. */
   readonly description: string;
   forceFlush(): Promise<void>;
@@ -111,15 +109,6 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
   return {
     tracer,
     extract: (headers) => (headers.has('traceparent') ? propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT),
-    inject(context, headers) {
-      // Our own spans' contexts are valid by construction, so the header is built directly
-      // (the W3C propagator re-validates both ids with regular expressions on every call).
-      const spanContext = trace.getSpanContext(context);
-      if (!spanContext) return;
-      headers.traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
-      const state = spanContext.traceState?.serialize();
-      if (state) headers.tracestate = state;
-    },
     description: `${where}, sampler ${config.sampler.type}${config.sampler.type === 'probability' ? ` ${config.sampler.rate}` : ''} (parent-based)`,
     forceFlush: () => provider.forceFlush(),
     shutdown() {

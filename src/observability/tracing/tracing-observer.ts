@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import type { RequestObserver } from '../../http/request-observer.ts';
 import type { Outcome, RequestScope } from '../../http/request-scope.ts';
 import type { Tracing } from './create-tracing.ts';
+import { traceHeaders } from './trace-headers.ts';
 
 /**
  * The server span: continues an incoming `traceparent` (W3C trace context) or
@@ -11,8 +12,8 @@ import type { Tracing } from './create-tracing.ts';
  * when the client goes away (event `client.disconnect`). 5xx responses mark it
  * as an error; 4xx do not (the client's mistake, per the HTTP conventions).
  * An unsampled request gets a non-recording span: its ids still reach the
- * logs and the upstream, but no attribute work is done and nothing happens
- * at its end.
+ * logs and the upstream (as ready-made trace headers, with no context built),
+ * but no attribute work is done and nothing happens at its end.
  */
 export function tracingObserver(tracing: Tracing): RequestObserver {
   const tracer = tracing.tracer;
@@ -21,8 +22,13 @@ export function tracingObserver(tracing: Tracing): RequestObserver {
       const parent = tracing.extract(c.req.raw.headers);
       const span = tracer.startSpan(scope.method, { kind: SpanKind.SERVER }, parent);
       scope.span = span;
+      if (!span.isRecording()) {
+        // Not sampled: nothing below will be recorded, so no context is made; the upstream still
+        // gets the ids (sampled flag off), and the logs get them from the span.
+        scope.traceHeaders = traceHeaders(span.spanContext());
+        return;
+      }
       scope.traceContext = trace.setSpan(parent, span);
-      if (!span.isRecording()) return;
       const { traceId, spanId } = span.spanContext();
       span.setAttributes({
         'http.method': scope.method,
