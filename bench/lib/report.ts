@@ -1,5 +1,5 @@
 import { pairedRatio, percent } from './stats.ts';
-import { intervalConfidence, type Outcome, type TargetSummary, type TargetVerdict } from './targets.ts';
+import type { Outcome, TargetSummary, TargetVerdict } from './targets.ts';
 
 /** The parts of a benchmark run the report reads (see bench/run.ts for the whole). */
 export interface ReportRun {
@@ -17,7 +17,7 @@ export interface ReportRun {
         workloads: Record<
           string,
           {
-            saturation?: { rps: { median: number }; cpuPerRequestUs: { median: number; min: number; max: number }; loadgenCoreShare: number };
+            saturation?: { rps: { median: number }; cpuPerRequestUs: { median: number; min: number; max: number }; soloCpuPerRequestUs: number; soloP50Us: number; loadgenCoreShare: number };
             paced: { rps: { median: number }; p50Us: { median: number }; p99Us: { median: number }; cpuPerRequestUs: { median: number }; loadgenCoreShare: number };
             rounds: { saturationCpu: number[]; pacedCpu: number[]; pacedP50: number[] };
           }
@@ -31,7 +31,7 @@ export interface ReportRun {
 }
 
 const OUTCOME: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'NOT RESOLVED' };
-/** "+1.2 % (−0.5…+3.0)": the median per-round ratio and the range of the rounds. */
+/** "+1.2 % (−0.5…+3.0)": the median per-round ratio and its confidence interval. */
 const withRange = (median: number, low: number, high: number) => {
   const bound = (x: number) => `${x >= 1 ? '+' : '−'}${Math.abs((x - 1) * 100).toFixed(1)}`;
   return `${percent(median)} (${bound(low)}…${bound(high)})`;
@@ -53,13 +53,13 @@ export function renderReport(run: ReportRun): string {
   lines.push('| runtime | target | result | worst median |', '|---|---|---|---|');
   for (const s of run.targets.summary) lines.push(`| ${s.runtime} | ${s.target} | ${OUTCOME[s.outcome]} | ${percent(s.worst)} |`);
   lines.push('');
-  lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | median (range of rounds) | verdict |', '|---|---|---|---|---|---|');
+  lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | median (interval) | verdict |', '|---|---|---|---|---|---|');
   for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${withRange(v.ratio, v.low, v.high)} | ${OUTCOME[v.outcome]} |`);
   lines.push('', '</details>', '');
 
   for (const r of run.results) {
     lines.push(`### ${r.runtime} (${r.version})`, '');
-    lines.push('| profile | workload | saturation req/s | CPU µs/req (vs off) | paced req/s | p50 (vs off) | p99 | peak RSS |', '|---|---|---|---|---|---|---|---|');
+    lines.push('| profile | workload | alone: saturation req/s | alone: CPU µs/req | alone: p50 | rounds: CPU µs/req (vs off) | rounds: paced req/s | rounds: p50 (vs off) | rounds: p99 | peak RSS |', '|---|---|---|---|---|---|---|---|---|---|');
     const off = r.profiles.off!;
     for (const [profile, figures] of Object.entries(r.profiles)) {
       for (const [workload, w] of Object.entries(figures.workloads)) {
@@ -69,7 +69,7 @@ export function renderReport(run: ReportRun): string {
         const cpu = w.saturation ? w.saturation.cpuPerRequestUs.median : w.paced.cpuPerRequestUs.median;
         const vs = (rounds: number[], baseline: number[]) => (profile === 'off' ? '' : ` (${percent(pairedRatio(rounds, baseline).median)})`);
         lines.push(
-          `| ${profile} | ${workload} | ${w.saturation ? num(w.saturation.rps.median) : '–'} | ${cpu.toFixed(1)}${vs(cpuRounds, cpuBase)} | ${num(w.paced.rps.median)} | ${us(w.paced.p50Us.median)}${vs(w.rounds.pacedP50, base.pacedP50)} | ${us(w.paced.p99Us.median)} | ${figures.peakRssMiB.toFixed(0)} MiB |`,
+          `| ${profile} | ${workload} | ${w.saturation ? num(w.saturation.rps.median) : '–'} | ${w.saturation ? w.saturation.soloCpuPerRequestUs.toFixed(1) : '–'} | ${w.saturation ? us(w.saturation.soloP50Us) : '–'} | ${cpu.toFixed(1)}${vs(cpuRounds, cpuBase)} | ${num(w.paced.rps.median)} | ${us(w.paced.p50Us.median)}${vs(w.rounds.pacedP50, base.pacedP50)} | ${us(w.paced.p99Us.median)} | ${figures.peakRssMiB.toFixed(0)} MiB |`,
         );
       }
     }
@@ -78,7 +78,7 @@ export function renderReport(run: ReportRun): string {
     const direct = Object.entries(r.direct)
       .map(([workload, d]) => {
         const offFigures = off.workloads[workload]!;
-        return `${workload}: the gateway (off) spends ${offFigures.saturation!.cpuPerRequestUs.median.toFixed(0)} µs of CPU per request and adds ${us(offFigures.paced.p50Us.median - d.pacedP50Us)} to the p50 of calling the upstream directly (${us(d.pacedP50Us)}); direct saturation ${num(d.saturationRps ?? Number.NaN)} req/s`;
+        return `${workload}: the gateway (off), alone on its core, spends ${offFigures.saturation!.soloCpuPerRequestUs.toFixed(0)} µs of CPU per request and adds ${us(offFigures.saturation!.soloP50Us - d.pacedP50Us)} to the p50 of calling the upstream directly (${us(d.pacedP50Us)}); direct saturation ${num(d.saturationRps ?? Number.NaN)} req/s`;
       })
       .join('; ');
     lines.push(`Direct reference: ${direct}. The load generator used at most ${(loadgen * 100).toFixed(0)} % of its core.`, '');
@@ -119,7 +119,7 @@ export function renderSummary(run: ReportRun): string {
     lines.push(`| ${target} | ${cells.join(' | ')} |`);
   }
   lines.push('', verdictRule(run), '');
-  lines.push('Gateway CPU per request with an instant upstream (saturation), and each profile against `off`: the median of the per-round ratios, with their range in brackets (the round-to-round scatter of a shared machine):', '');
+  lines.push('Gateway throughput and CPU per request alone on its core with an instant upstream (saturation), and each profile\'s CPU per request against `off` (median of the per-round ratios, confidence interval in brackets):', '');
   const workloads = ['instant json', 'instant stream(20)'];
   lines.push(`| runtime | workload | off: req/s, CPU/req | metrics | tracing-10 | tracing-100 | production | direct upstream |`, '|---|---|---|---|---|---|---|---|');
   for (const r of run.results) {
@@ -130,11 +130,11 @@ export function renderSummary(run: ReportRun): string {
         const w = r.profiles[profile]?.workloads[workload];
         if (!w) return '–';
         const ratio = pairedRatio(w.rounds.saturationCpu, off.rounds.saturationCpu);
-        return withRange(ratio.median, ratio.min, ratio.max);
+        return withRange(ratio.median, ratio.low, ratio.high);
       };
       const direct = r.direct[workload];
       lines.push(
-        `| ${r.runtime} | ${workload} | ${num(off.saturation.rps.median)}, ${off.saturation.cpuPerRequestUs.median.toFixed(0)} µs | ${vs('metrics')} | ${vs('tracing-10')} | ${vs('tracing-100')} | ${vs('production')} | ${direct ? `${num(direct.saturationRps ?? Number.NaN)} req/s; gateway adds ${us(off.paced.p50Us.median - direct.pacedP50Us)} at p50` : '–'} |`,
+        `| ${r.runtime} | ${workload} | ${num(off.saturation.rps.median)}, ${off.saturation.soloCpuPerRequestUs.toFixed(0)} µs | ${vs('metrics')} | ${vs('tracing-10')} | ${vs('tracing-100')} | ${vs('production')} | ${direct ? `${num(direct.saturationRps ?? Number.NaN)} req/s; gateway adds ${us(off.saturation.soloP50Us - direct.pacedP50Us)} at p50` : '–'} |`,
       );
     }
   }
@@ -155,11 +155,11 @@ export function renderSummary(run: ReportRun): string {
 
 /** How a verdict is reached, with the confidence its interval carries. */
 function verdictRule(run: ReportRun): string {
-  const rounds = Math.min(...run.targets.verdicts.map((v) => v.rounds));
+  const v = run.targets.verdicts.reduce((a, b) => (b.confidence < a.confidence ? b : a), run.targets.verdicts[0]!);
   return (
-    `PASS: every round of the profile is within the target against \`off\` in the same round; FAIL: every round is beyond it; ` +
-    `NOT RESOLVED: the rounds fall on both sides, so this machine's scatter is larger than the distance to the target. ` +
-    `With ${rounds} rounds the range of the rounds holds the true median with ${(intervalConfidence(rounds) * 100).toFixed(0)} % confidence.`
+    `Each round measures every profile at the same time (all gateways share core 0), so a profile and \`off\` see the same machine; ` +
+    `a profile's overhead is the median over ${v.rounds} rounds of its ratio to \`off\` in the same round, with a ${(v.confidence * 100).toFixed(0)} % confidence interval for that median from the order statistics of the rounds (in brackets). ` +
+    `PASS: the whole interval is within the target; FAIL: the whole interval is beyond it; NOT RESOLVED: the interval straddles the target, so this machine's scatter is larger than the distance to it.`
   );
 }
 

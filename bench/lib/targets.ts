@@ -1,4 +1,4 @@
-import type { Spread } from './stats.ts';
+import type { PairedRatio } from './stats.ts';
 
 /** The seed's overhead targets: latency increase of a profile over observability off. */
 export const TARGETS = [
@@ -10,9 +10,9 @@ export const TARGETS = [
 export type Measure = 'cpu_per_request' | 'p50_latency';
 
 /**
- * `pass`: every round's paired ratio is within the limit; `fail`: every one is
- * beyond it; `inconclusive`: the rounds straddle the limit, so this machine's
- * scatter is larger than the distance to the limit and the run cannot tell.
+ * `pass`: the confidence interval of the median paired ratio lies within the
+ * limit; `fail`: it lies beyond; `inconclusive`: it straddles the limit, so
+ * this machine's scatter is larger than the distance to the limit.
  */
 export type Outcome = 'pass' | 'fail' | 'inconclusive';
 
@@ -21,8 +21,8 @@ export interface TargetInput {
   workload: string;
   profile: string;
   measure: Measure;
-  /** Paired ratio profile ÷ off, one per round. */
-  ratio: Spread;
+  /** Paired ratio profile ÷ off over the rounds. */
+  ratio: PairedRatio;
 }
 
 export interface TargetVerdict {
@@ -32,41 +32,34 @@ export interface TargetVerdict {
   measure: Measure;
   /** Median of the per-round ratios. */
   ratio: number;
-  /** Smallest and largest per-round ratio: the interval the verdict is drawn from. */
+  /** Confidence interval of the median ratio, the interval the verdict is drawn from. */
   low: number;
   high: number;
+  confidence: number;
   rounds: number;
   limit: number;
   outcome: Outcome;
 }
 
-/**
- * How sure the interval [smallest, largest per-round ratio] is to contain the
- * true median ratio: each round's ratio falls on either side of the median
- * with probability ½, so all n on one side has probability 2·½ⁿ (n = 5: 94 %).
- */
-export function intervalConfidence(rounds: number): number {
-  return rounds < 2 ? 0 : 1 - 2 * 0.5 ** rounds;
-}
-
-/** One verdict per runtime × target × workload × measure, from the whole interval of per-round ratios. */
+/** One verdict per runtime × target × workload × measure, from the confidence interval of the median ratio. */
 export function checkTargets(inputs: readonly TargetInput[]): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
   for (const target of TARGETS) {
     for (const input of inputs) {
       if (input.profile !== target.profile) continue;
-      const { median, min, max, n } = input.ratio;
+      const { median, low, high, confidence, n } = input.ratio;
       verdicts.push({
         runtime: input.runtime,
         target: target.label,
         workload: input.workload,
         measure: input.measure,
         ratio: median,
-        low: min,
-        high: max,
+        low,
+        high,
+        confidence,
         rounds: n,
         limit: target.limit,
-        outcome: max <= target.limit ? 'pass' : min > target.limit ? 'fail' : 'inconclusive',
+        outcome: high <= target.limit ? 'pass' : low > target.limit ? 'fail' : 'inconclusive',
       });
     }
   }

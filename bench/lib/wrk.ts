@@ -67,7 +67,8 @@ export async function runWrk(options: LoadOptions): Promise<LoadResult> {
       // exited between samples
     }
   }, 100);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': the process can be gone before its output has been read.
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
   const line = /WRKJSON (\{.*\})/.exec(out);
   if (code !== 0 || !line) throw new Error(`wrk failed (${code}): ${out}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { median, pairedRatio, percent, spread } from '../../bench/lib/stats.ts';
-import { checkTargets, intervalConfidence, summarize, type TargetInput } from '../../bench/lib/targets.ts';
+import { median, medianInterval, pairedRatio, percent, spread } from '../../bench/lib/stats.ts';
+import { checkTargets, summarize, type TargetInput } from '../../bench/lib/targets.ts';
 import { replaceBetweenMarkers } from '../../bench/lib/report.ts';
 import { readFileSync } from 'node:fs';
 
@@ -35,9 +35,9 @@ describe('bench arithmetic', () => {
     assert.equal(percent(0.99), '-1.0 %');
   });
 
-  test('targets: a verdict needs every round on one side of the limit; a target holds only when every workload and measure passes', () => {
+  test('targets: a verdict needs the whole interval on one side of the limit; a target holds only when every workload and measure passes', () => {
     const input = (profile: string, workload: string, measure: 'cpu_per_request' | 'p50_latency', min: number, median: number, max: number): TargetInput => ({
-      runtime: 'node', workload, profile, measure, ratio: { median, min, max, n: 5 },
+      runtime: 'node', workload, profile, measure, ratio: { median, min, max, n: 5, low: min, high: max, confidence: 0.9375 },
     });
     const verdicts = checkTargets([
       input('metrics', 'json', 'cpu_per_request', 0.99, 1.0, 1.009),
@@ -61,9 +61,17 @@ describe('bench arithmetic', () => {
     ]);
   });
 
-  test('the range of n paired rounds holds the median with confidence 1 - 2/2^n', () => {
-    assert.equal(intervalConfidence(1), 0);
-    assert.equal(intervalConfidence(3), 0.75);
-    assert.equal(intervalConfidence(5), 0.9375);
+  test('median interval: the widest order statistics that keep 90 % coverage, from the binomial distribution', () => {
+    // n = 5: only [min, max] covers >= 90 % (1 - 2/32 = 93.75 %).
+    assert.deepEqual(medianInterval([5, 1, 4, 2, 3]), { low: 1, high: 5, confidence: 0.9375 });
+    // n = 8: [2nd, 7th] covers 1 - 2 * 9/256 = 92.97 %; [3rd, 6th] only 71 %.
+    const eight = medianInterval([8, 1, 7, 2, 6, 3, 5, 4]);
+    assert.deepEqual([eight.low, eight.high], [2, 7]);
+    assert.ok(Math.abs(eight.confidence - (1 - 18 / 256)) < 1e-12);
+    // n = 3 cannot reach 90 %: [min, max] and its 75 %.
+    assert.deepEqual(medianInterval([3, 1, 2]), { low: 1, high: 3, confidence: 0.75 });
+    assert.equal(medianInterval([7]).confidence, 0);
+    const paired = pairedRatio([110, 220, 105, 100, 130], [100, 200, 100, 100, 100]);
+    assert.deepEqual([paired.low, paired.high, paired.median], [1, 1.3, 1.1]);
   });
 });
