@@ -79,7 +79,7 @@ export interface ProviderCall {
    * `x-request-id`, and `traceparent`/`tracestate` when the call is traced.
    */
   readonly headers: Readonly<Record<string, string>>;
-  /** The trace context to parent spans on (the request's server span), when tracing is on. */
+  /** The trace context to parent spans on (the request's server span), when the request is sampled. */
   readonly context?: Context;
 }
 
