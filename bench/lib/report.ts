@@ -156,9 +156,13 @@ export function renderSummary(run: ReportRun): string {
 /** How a verdict is reached, with the confidence its interval carries. */
 function verdictRule(run: ReportRun): string {
   const v = run.targets.verdicts.reduce((a, b) => (b.confidence < a.confidence ? b : a), run.targets.verdicts[0]!);
+  const overhead =
+    v.rounds < 2
+      ? `a profile's overhead is its ratio to \`off\` in a single round (a quick run: no confidence interval, so the verdicts prove only that the check works). `
+      : `a profile's overhead is the median over ${v.rounds} rounds of its ratio to \`off\` in the same round, with a ${(v.confidence * 100).toFixed(0)} % confidence interval for that median from the order statistics of the rounds (in brackets). `;
   return (
     `Each round measures every profile at the same time (all gateways share core 0), so a profile and \`off\` see the same machine; ` +
-    `a profile's overhead is the median over ${v.rounds} rounds of its ratio to \`off\` in the same round, with a ${(v.confidence * 100).toFixed(0)} % confidence interval for that median from the order statistics of the rounds (in brackets). ` +
+    overhead +
     `PASS: the whole interval is within the target; FAIL: the whole interval is beyond it; NOT RESOLVED: the interval straddles the target, so this machine's scatter is larger than the distance to it.`
   );
 }

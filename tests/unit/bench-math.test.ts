@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { median, medianInterval, pairedRatio, percent, spread } from '../../bench/lib/stats.ts';
 import { checkTargets, summarize, type TargetInput } from '../../bench/lib/targets.ts';
-import { replaceBetweenMarkers } from '../../bench/lib/report.ts';
+import { renderReport, replaceBetweenMarkers } from '../../bench/lib/report.ts';
 import { readFileSync } from 'node:fs';
 
 describe('bench arithmetic', () => {
@@ -73,5 +73,25 @@ describe('bench arithmetic', () => {
     assert.equal(medianInterval([7]).confidence, 0);
     const paired = pairedRatio([110, 220, 105, 100, 130], [100, 200, 100, 100, 100]);
     assert.deepEqual([paired.low, paired.high, paired.median], [1, 1.3, 1.1]);
+  });
+
+  test('the report states the rule behind its verdicts: a confidence interval over rounds, or none in a one-round quick run', () => {
+    const report = (rounds: number, confidence: number) =>
+      renderReport({
+        date: '2026-11-28T00:00:00Z', mode: 'full', command: 'npm run bench',
+        machine: { cpu: 'cpu', cores: 2, memory_gib: 24, wrk: 'wrk 4.1' },
+        results: [],
+        targets: {
+          verdicts: [{ runtime: 'node', target: 'metrics < 1 %', workload: 'instant json', measure: 'cpu_per_request', ratio: 1.004, low: 0.99, high: 1.02, confidence, rounds, limit: 1.01, outcome: 'inconclusive' }],
+          summary: [{ runtime: 'node', target: 'metrics < 1 %', outcome: 'inconclusive', worst: 1.004 }],
+        },
+      });
+    const full = report(8, 1 - 18 / 256);
+    assert.match(full, /median over 8 rounds .* 93 % confidence interval/);
+    assert.match(full, /\| node \| metrics < 1 % \| NOT RESOLVED \| \+0\.4 % \|/);
+    assert.match(full, /\+0\.4 % \(−1\.0…\+2\.0\) \| NOT RESOLVED/);
+    const quick = report(1, 0);
+    assert.match(quick, /single round .* no confidence interval/);
+    assert.doesNotMatch(quick, /0 % confidence/);
   });
 });
