@@ -4,6 +4,9 @@ import { median, medianInterval, pairedRatio, percent, spread } from '../../benc
 import { checkTargets, summarize, type TargetInput } from '../../bench/lib/targets.ts';
 import { renderReport, replaceBetweenMarkers } from '../../bench/lib/report.ts';
 import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpuSeconds } from '../../bench/lib/proc.ts';
 
 describe('bench arithmetic', () => {
   test('median, spread', () => {
@@ -93,5 +96,25 @@ describe('bench arithmetic', () => {
     const quick = report(1, 0);
     assert.match(quick, /single round .* no confidence interval/);
     assert.doesNotMatch(quick, /0 % confidence/);
+  });
+
+  test('cpuSeconds keeps the time of threads that have ended (a runtime that ends threads must not seem to give CPU back)', async () => {
+    // A process whose worker thread burns about 300 ms of CPU and ends, then idles until told to exit.
+    const script = [
+      "const { Worker } = require('node:worker_threads');",
+      "const w = new Worker('const end = Date.now() + 300; while (Date.now() < end);', { eval: true });",
+      "w.on('exit', () => { process.stdout.write('done\\n'); setInterval(() => {}, 1000); });",
+    ].join('\n');
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const before = cpuSeconds(child.pid!);
+      await once(child.stdout!, 'data');
+      const after = cpuSeconds(child.pid!);
+      // The worker's thread is gone from /proc/PID/task by now; its ~0.3 s must still be counted.
+      assert.ok(after - before >= 0.2, `counted ${(after - before).toFixed(3)} s`);
+      assert.ok(after - before < 2, `counted ${(after - before).toFixed(3)} s`);
+    } finally {
+      child.kill();
+    }
   });
 });
