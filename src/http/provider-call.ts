@@ -10,10 +10,12 @@ import type { RequestScope } from './request-scope.ts';
  */
 export function providerCall(scope: RequestScope): ProviderCall {
   // Built field by field: on Node 20's V8 a spread followed by more keys costs over a microsecond.
-  if (scope.traceContext) return { signal: scope.signal, headers: { 'x-request-id': scope.id }, context: scope.traceContext };
+  const headers: Record<string, string> = { 'x-request-id': scope.id };
+  if (scope.traceContext) return { signal: scope.signal, headers, context: scope.traceContext };
   const trace = scope.traceHeaders;
-  if (!trace) return { signal: scope.signal, headers: { 'x-request-id': scope.id } };
-  const headers: Record<string, string> = { 'x-request-id': scope.id, traceparent: trace.traceparent };
-  if (trace.tracestate) headers.tracestate = trace.tracestate;
+  if (trace) {
+    headers.traceparent = trace.traceparent;
+    if (trace.tracestate) headers.tracestate = trace.tracestate;
+  }
   return { signal: scope.signal, headers };
 }
