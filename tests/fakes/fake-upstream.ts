@@ -132,6 +132,7 @@ export class FakeUpstream {
     const context: RenderContext = { model, includeUsage: body?.stream_options?.include_usage === true };
     if (script.ttfbMs) await sleep(script.ttfbMs);
     if (res.destroyed) return;
+    if (script.kind === 'raw') return void (await script.respond(res, recorded));
     if (script.kind === 'error') {
       const errorBody = script.body ?? wire.error(script.status, script.message ?? `fake ${script.status} error`);
       res.writeHead(script.status, { 'content-type': 'application/json', ...script.headers }).end(JSON.stringify(errorBody));

@@ -17,6 +17,14 @@ export type Reply =
       call_id?: string;
     }
   | {
+      /**
+       * A misbehaving upstream: the test writes the HTTP answer itself (redirects,
+       * wrong shapes, oversized bodies, comment-only streams, gzip, resets).
+       */
+      kind: 'raw';
+      respond: (res: import('node:http').ServerResponse, request: { body: any; headers: Record<string, string>; path: string }) => void | Promise<void>;
+    }
+  | {
       kind: 'error';
       status: number;
       /** Overrides the protocol's error body. */
