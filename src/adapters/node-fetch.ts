@@ -1,5 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { UpstreamFetch } from '../providers/http/upstream-exchange.ts';
 
 /**
@@ -10,13 +12,83 @@ import type { UpstreamFetch } from '../providers/http/upstream-exchange.ts';
  * requests per second on one core in the same loop), which would make it
  * most of the gateway's own cost. Bun and Deno keep their native fetch.
  *
- * No `accept-encoding` is sent, so answers arrive uncompressed and need no
- * decoding; redirects are not followed (API endpoints do not redirect).
+ * As with fetch on every runtime: an answer the upstream compressed anyway
+ * (`gzip`, `deflate`, `br`) is decoded (no `accept-encoding` is sent, so
+ * well-behaved upstreams do not compress), and a redirect is returned as the
+ * 3xx answer it is, never followed (node:http does not follow; the exchange
+ * refuses it). The keep-alive pools belong to the transport: `shutdown()`
+ * closes their connections.
  */
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' }),
-  'https:': new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' }),
-};
+export class NodeTransport {
+  private readonly agents = {
+    'http:': new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' }),
+    'https:': new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' }),
+  };
+  /** Parsed upstream URLs: a provider uses a handful, so parsing each once is enough. */
+  private readonly targets = new Map<string, Target>();
+
+  /** Closes the pooled connections; requests still in flight are cut. Safe to call more than once. */
+  shutdown(): Promise<void> {
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
+    return Promise.resolve();
+  }
+
+  readonly fetch: UpstreamFetch = (url, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const { signal } = init;
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let to: Target;
+      try {
+        to = this.target(url);
+      } catch (error) {
+        reject(new TypeError('fetch failed', { cause: error }));
+        return;
+      }
+      const body = Buffer.from(init.body);
+      const send = to.protocol === 'https:' ? httpsRequest : httpRequest;
+      const request = send({
+        protocol: to.protocol,
+        hostname: to.hostname,
+        port: to.port,
+        path: to.path,
+        method: init.method,
+        agent: this.agents[to.protocol],
+        headers: { ...init.headers, 'content-length': body.byteLength },
+      });
+      let response: IncomingMessage | undefined;
+      const onAbort = () => {
+        request.destroy(signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError'));
+        response?.destroy();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      request.on('error', (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
+      });
+      request.on('response', (res) => {
+        response = res;
+        res.on('close', () => signal.removeEventListener('abort', onAbort));
+        resolve(new Response(bodyStream(res, signal, decoded(res)), { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }));
+      });
+      request.end(body);
+    });
+
+  private target(url: string): Target {
+    let found = this.targets.get(url);
+    if (!found) {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`unsupported protocol ${parsed.protocol}`);
+      found = { protocol: parsed.protocol, hostname: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port, path: parsed.pathname + parsed.search };
+      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.clear();
+      this.targets.set(url, found);
+    }
+    return found;
+  }
+}
 
 interface Target {
   protocol: 'http:' | 'https:';
@@ -25,72 +97,34 @@ interface Target {
   path: string;
 }
 
-/** Parsed upstream URLs: a provider uses a handful, so parsing each once is enough. */
-const targets = new Map<string, Target>();
 const MAX_CACHED_TARGETS = 1_000;
 
-function target(url: string): Target {
-  let found = targets.get(url);
-  if (!found) {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`unsupported protocol ${parsed.protocol}`);
-    found = { protocol: parsed.protocol, hostname: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port, path: parsed.pathname + parsed.search };
-    if (targets.size >= MAX_CACHED_TARGETS) targets.clear();
-    targets.set(url, found);
+/**
+ * The answer's body with its `content-encoding` undone (codings applied in
+ * order are undone in reverse); codings fetch does not know either pass
+ * through as they are.
+ */
+function decoded(res: IncomingMessage): Readable {
+  const header = res.headers['content-encoding'];
+  if (!header) return res;
+  let source: Readable = res;
+  const codings = header.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity').reverse();
+  for (const coding of codings) {
+    const decoder = coding === 'gzip' || coding === 'x-gzip' ? createGunzip() : coding === 'deflate' ? createInflate() : coding === 'br' ? createBrotliDecompress() : undefined;
+    if (!decoder) return source;
+    source = source.pipe(decoder);
   }
-  return found;
+  return source;
 }
-
-export const nodeFetch: UpstreamFetch = (url, init) =>
-  new Promise<Response>((resolve, reject) => {
-    const { signal } = init;
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    let to: Target;
-    try {
-      to = target(url);
-    } catch (error) {
-      reject(new TypeError('fetch failed', { cause: error }));
-      return;
-    }
-    const body = Buffer.from(init.body);
-    const send = to.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send({
-      protocol: to.protocol,
-      hostname: to.hostname,
-      port: to.port,
-      path: to.path,
-      method: init.method,
-      agent: agents[to.protocol],
-      headers: { ...init.headers, 'content-length': body.byteLength },
-    });
-    let response: IncomingMessage | undefined;
-    const onAbort = () => {
-      request.destroy(signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError'));
-      response?.destroy();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    request.on('error', (error) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(signal.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
-    });
-    request.on('response', (res) => {
-      response = res;
-      res.on('close', () => signal.removeEventListener('abort', onAbort));
-      resolve(new Response(bodyStream(res, signal), { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }));
-    });
-    request.end(body);
-  });
 
 /**
  * The answer's body as a web stream, pausing the socket while the consumer is
- * behind. Socket events can still arrive after the consumer cancelled or the
- * stream ended, so every controller call is guarded: a late 'end' or 'data'
- * must never throw inside the gateway.
+ * behind. `source` is what carries the body's bytes: the response itself, or
+ * the decoder of its content-encoding. Socket events can still arrive after
+ * the consumer cancelled or the stream ended, so every controller call is
+ * guarded: a late 'end' or 'data' must never throw inside the gateway.
  */
-export function bodyStream(res: IncomingMessage, signal: AbortSignal): ReadableStream<Uint8Array> {
+export function bodyStream(res: IncomingMessage, signal: AbortSignal, source: Readable = res): ReadableStream<Uint8Array> {
   let open = true;
   return new ReadableStream<Uint8Array>(
     {
@@ -99,18 +133,23 @@ export function bodyStream(res: IncomingMessage, signal: AbortSignal): ReadableS
           if (!open) return;
           open = false;
           controller.error(reason);
+          if (source !== res) {
+            source.destroy();
+            res.destroy();
+          }
         };
-        res.on('data', (chunk: Buffer) => {
+        source.on('data', (chunk: Buffer) => {
           if (!open) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 1) <= 0) res.pause();
+          if ((controller.desiredSize ?? 1) <= 0) source.pause();
         });
-        res.on('end', () => {
+        source.on('end', () => {
           if (!open) return;
           open = false;
           controller.close();
         });
-        res.on('error', (error) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
+        source.on('error', (error) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
+        if (source !== res) res.on('error', (error) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
         res.on('aborted', () => fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') })));
         res.on('close', () => {
           // Closed before 'end': the connection broke mid-answer.
@@ -118,11 +157,12 @@ export function bodyStream(res: IncomingMessage, signal: AbortSignal): ReadableS
         });
       },
       pull() {
-        res.resume();
+        source.resume();
       },
       cancel() {
         open = false;
         res.destroy();
+        if (source !== res) source.destroy();
       },
     },
     { highWaterMark: 16 },

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { createGateway } from '../gateway.ts';
-import { nodeFetch } from './node-fetch.ts';
+import { NodeTransport } from './node-fetch.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 
 /** Node.js entry point: `npm start -- -config config.yaml`. */
 async function main(): Promise<void> {
   const { config, source } = await loadConfig(process.argv.slice(2), process.env, (path) => readFile(path, 'utf8'));
-  const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node }, fetch: nodeFetch });
+  const transport = new NodeTransport();
+  const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node }, fetch: transport.fetch });
   const { hostname, port } = listenAddress(config, process.env);
   const server = serve({ fetch: gateway.fetch, hostname, port }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
         // Idle keep-alive connections would otherwise hold the server open.
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       }),
-    exit: (code) => process.exit(code),
+    exit: (code) => {
+      void transport.shutdown();
+      process.exit(code);
+    },
   });
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

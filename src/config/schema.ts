@@ -140,8 +140,12 @@ const httpProviderEntries = {
   timeout_ms: v.optional(wholeNumber(1), 600_000),
   /** The longest silence allowed between two events of a stream (keep-alive comments count). */
   stream_idle_timeout_ms: v.optional(wholeNumber(1), 300_000),
-  /** Extra headers sent with every upstream request. */
+  /** Extra headers sent with every upstream request; their values are redacted like the key. */
   headers: v.optional(headerMap, {}),
+  /** Largest non-streamed answer or error body read from the upstream; a larger one is a 502 and is not read further. */
+  max_response_bytes: v.optional(byteSize, '32MiB'),
+  /** Largest single event of an upstream stream (in characters of decoded text); a larger one fails the stream. */
+  max_event_bytes: v.optional(byteSize, '16MiB'),
 };
 
 /**

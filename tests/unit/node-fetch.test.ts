@@ -3,10 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
-import { bodyStream, nodeFetch } from '../../src/adapters/node-fetch.ts';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { bodyStream, NodeTransport } from '../../src/adapters/node-fetch.ts';
 
 /** The Node adapter's transport must behave like fetch for everything providers rely on. */
-describe('nodeFetch', () => {
+describe('NodeTransport', () => {
+  const transport = new NodeTransport();
   let server: Server;
   let base: string;
   const seen: Array<{ headers: IncomingMessage['headers']; body: string; socket: number }> = [];
@@ -32,10 +34,13 @@ describe('nodeFetch', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(async () => {
+    await transport.shutdown();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   const post = (path: string, signal = new AbortController().signal, body = '{"a":1}') =>
-    nodeFetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, body, signal });
+    transport.fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, body, signal, redirect: 'manual' });
 
   test('sends the body and headers; answers status, headers and body; reuses the connection', async () => {
     handler = (_req, res, body) => res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': 'yes' }).end(`{"echo":${body}}`);
@@ -148,9 +153,53 @@ describe('nodeFetch', () => {
 
   test('a refused connection rejects like fetch: TypeError with the code in its cause', async () => {
     await assert.rejects(
-      nodeFetch('http://127.0.0.1:9/x', { method: 'POST', headers: {}, body: '', signal: new AbortController().signal }),
+      transport.fetch('http://127.0.0.1:9/x', { method: 'POST', headers: {}, body: '', signal: new AbortController().signal, redirect: 'manual' }),
       (error: unknown) => error instanceof TypeError && (error.cause as { code?: string }).code === 'ECONNREFUSED',
     );
-    await assert.rejects(nodeFetch('ftp://example/x', { method: 'POST', headers: {}, body: '', signal: new AbortController().signal }), TypeError);
+    await assert.rejects(transport.fetch('ftp://example/x', { method: 'POST', headers: {}, body: '', signal: new AbortController().signal, redirect: 'manual' }), TypeError);
+  });
+
+  test('a compressed answer is decoded, as fetch decodes it: gzip, deflate, br, and a list of codings', async () => {
+    const text = JSON.stringify({ hello: 'wörld', pad: 'x'.repeat(10_000) });
+    const encodings: Record<string, (b: Buffer) => Buffer> = {
+      gzip: gzipSync,
+      'x-gzip': gzipSync,
+      deflate: deflateSync,
+      br: brotliCompressSync,
+      'deflate, gzip': (b) => gzipSync(deflateSync(b)),
+    };
+    for (const [coding, encode] of Object.entries(encodings)) {
+      handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding }).end(encode(Buffer.from(text)));
+      assert.equal(await (await post('/gz')).text(), text, coding);
+    }
+  });
+
+  test('a body that claims gzip but is not errors the body (and closes the connection)', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
+    await assert.rejects((await post('/bad-gz')).text(), TypeError);
+  });
+
+  test('a redirect is answered as it is, not followed', async () => {
+    const before = seen.length;
+    handler = (req, res) => {
+      if (req.url === '/moved') res.writeHead(307, { location: `${base}/target` }).end();
+      else res.writeHead(200).end('followed');
+    };
+    const response = await post('/moved');
+    assert.equal(response.status, 307);
+    await response.body?.cancel();
+    await sleep(30);
+    assert.deepEqual(seen.slice(before).map((s) => s.body), ['{"a":1}'], 'one request: nothing sent to the Location');
+  });
+
+  test('shutdown() closes the pooled keep-alive connections, and can be called twice', async () => {
+    const own = new NodeTransport();
+    handler = (_req, res) => res.writeHead(200).end('ok');
+    const closed = new Promise<void>((resolve) => server.once('connection', (socket) => socket.once('close', () => resolve())));
+    await (await own.fetch(`${base}/pooled`, { method: 'POST', headers: {}, body: '', signal: new AbortController().signal, redirect: 'manual' })).text();
+    await own.shutdown();
+    await own.shutdown();
+    // The server keeps idle connections for 5 s: only the transport closing its pool ends this one sooner.
+    await Promise.race([closed, sleep(2_000).then(() => assert.fail('the pooled connection stayed open'))]);
   });
 });

@@ -1,3 +1,4 @@
+import { secretList } from '../../errors/redact.ts';
 import { SseDecoderStream } from '../../streaming/sse-decoder-stream.ts';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import type { StreamTranslator } from './stream-translator.ts';
@@ -9,8 +10,12 @@ import { UpstreamExchange, type UpstreamFetch, type UpstreamSettings } from './u
 export interface HttpProviderConfig {
   timeout_ms: number;
   stream_idle_timeout_ms: number;
-  /** Extra headers for every upstream request. */
+  /** Extra headers for every upstream request; their values are treated as secrets. */
   headers: Readonly<Record<string, string>>;
+  /** Largest non-streamed answer or error body read. */
+  max_response_bytes: number;
+  /** Largest single stream event. */
+  max_event_bytes: number;
 }
 
 /**
@@ -34,7 +39,16 @@ export abstract class HttpProvider implements Provider {
     secret: string | undefined,
     fetch: UpstreamFetch = globalThis.fetch,
   ) {
-    this.upstream = { provider: name, timeoutMs: config.timeout_ms, idleTimeoutMs: config.stream_idle_timeout_ms, secrets: secret ? [secret] : [], fetch };
+    this.upstream = {
+      provider: name,
+      timeoutMs: config.timeout_ms,
+      idleTimeoutMs: config.stream_idle_timeout_ms,
+      // Configured header values are often credentials too (an organisation key, a proxy token).
+      secrets: secretList([secret, ...Object.values(config.headers)]),
+      maxResponseBytes: config.max_response_bytes,
+      maxEventBytes: config.max_event_bytes,
+      fetch,
+    };
     this.fixedHeaders = { 'content-type': 'application/json', ...config.headers, ...auth };
   }
 
@@ -55,7 +69,7 @@ export abstract class HttpProvider implements Provider {
     try {
       return this.result(answer);
     } catch (error) {
-      throw unreadable(this.name, error, 'an answer');
+      throw unreadable(this.name, error, 'an answer', this.upstream.secrets);
     }
   }
 
@@ -66,10 +80,10 @@ export abstract class HttpProvider implements Provider {
     const response = await exchange.send(this.url(request, true), this.headers(call), body);
     if (!response.body) {
       exchange.end();
-      throw unreadable(this.name, new Error('the response has no body'), 'a stream');
+      throw unreadable(this.name, new Error('the response has no body'), 'a stream', this.upstream.secrets);
     }
-    const decoder = new SseDecoderStream({ onComment: exchange.touch });
-    const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name));
+    const decoder = new SseDecoderStream({ onComment: exchange.touch, maxBufferSize: this.upstream.maxEventBytes });
+    const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name, this.upstream.secrets));
     // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
     // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
     response.body.pipeTo(decoder.writable, { preventAbort: true }).catch((error: unknown) => exchange.broke(error));

@@ -12,7 +12,7 @@ import type { UpstreamExchange } from './upstream-exchange.ts';
  * connection is failed into this stage by the exchange.)
  */
 export class TranslateStream extends TransformStream<SseMessage, CanonicalEvent> {
-  constructor(translator: StreamTranslator, exchange: UpstreamExchange, provider: string) {
+  constructor(translator: StreamTranslator, exchange: UpstreamExchange, provider: string, secrets: readonly string[]) {
     const transformer: CancellableTransformer<SseMessage, CanonicalEvent> = {
       start(controller) {
         exchange.attach(controller);
@@ -23,7 +23,7 @@ export class TranslateStream extends TransformStream<SseMessage, CanonicalEvent>
           translator.message(message, controller);
         } catch (error) {
           exchange.abort();
-          throw unreadable(provider, error, 'a stream event');
+          throw unreadable(provider, error, 'a stream event', secrets);
         }
       },
       flush(controller) {

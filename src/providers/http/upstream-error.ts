@@ -1,58 +1,17 @@
-import {
-  GatewayError,
-  GatewayTimeoutError,
-  RateLimitError,
-  ServiceUnavailableError,
-  UpstreamError,
-} from '../../errors/gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { UpstreamFailure, type UpstreamDetail } from '../../errors/upstream-failure.ts';
 
 /**
- * The one mapping from an upstream's failure to what the client sees. It reads
- * the error shapes of every upstream by their structure, not by who sent them:
- * OpenAI's `{error:{message,type,code,param}}`, Anthropic's
+ * An upstream's error answer as an UpstreamFailure. It reads the error shapes
+ * of every upstream by their structure, not by who sent them: OpenAI's
+ * `{error:{message,type,code,param}}`, Anthropic's
  * `{type:"error",error:{type,message}}`, Gemini's `{error:{code,message,status}}`
  * (sometimes inside a list), and the bare strings some OpenAI-compatible
- * servers send (`{"error":"model not found"}`).
- *
- * - 400/404/413/422: the request itself was refused; the client can fix it, so
- *   it keeps the status (422 becomes 400) and retrying is pointless;
- * - 401/403 and other 4xx: the gateway's own credentials or account: 502;
- * - 408/504: 504; 429: 429 with `Retry-After`; 503/529 (overloaded): 503;
- * - other 5xx: 502 `upstream_error`.
- * Every message names the provider and never contains the configured key.
+ * servers send (`{"error":"model not found"}`). What the client sees is
+ * decided by UpstreamFailure; the secrets are redacted there.
  */
-export function upstreamError(provider: string, status: number, body: string, headers: Headers | undefined, secrets: readonly string[]): GatewayError {
-  const detail = errorDetail(body);
-  const message = redact(detail.message, secrets);
-  const retryHeaders = pick(headers, ['retry-after', 'retry-after-ms']);
-  const noRetry = { 'x-should-retry': 'false' };
-  switch (status) {
-    case 400:
-    case 404:
-    case 413:
-    case 422:
-      return new GatewayError(status === 422 ? 400 : status, 'invalid_request_error', `Provider '${provider}' rejected the request: ${message}`, {
-        code: detail.code,
-        param: detail.param,
-        headers: noRetry,
-      });
-    case 401:
-    case 403:
-      return new UpstreamError(`Provider '${provider}' refused the gateway's credentials (HTTP ${status}): ${message}`, { headers: noRetry });
-    case 408:
-    case 504:
-      return new GatewayTimeoutError(`Provider '${provider}' timed out (HTTP ${status}): ${message}`);
-    case 429:
-      return new RateLimitError(`Provider '${provider}' is rate limiting requests: ${message}`, { headers: retryHeaders });
-    case 503:
-    case 529:
-      return new ServiceUnavailableError(`Provider '${provider}' is overloaded or unavailable (HTTP ${status}): ${message}`, {
-        code: 'upstream_overloaded',
-        headers: retryHeaders,
-      });
-  }
-  if (status >= 500) return new UpstreamError(`Provider '${provider}' failed (HTTP ${status}): ${message}`);
-  return new UpstreamError(`Provider '${provider}' refused the request (HTTP ${status}): ${message}`, { headers: noRetry });
+export function upstreamError(provider: string, status: number, body: string, headers: Headers | undefined, secrets: readonly string[]): UpstreamFailure {
+  return UpstreamFailure.http(provider, status, errorDetail(body), headers, secrets);
 }
 
 /** Statuses for the error `type`s upstreams put in error events sent mid-stream. */
@@ -73,55 +32,47 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
 
 /**
  * An error an upstream reported inside a stream (an `error` event, or an
- * `error` object in a data payload) as a GatewayError, its status inferred
- * from the error's type or code.
+ * `error` object in a data payload), its status inferred from the error's
+ * type or code (500 when neither says).
  */
-export function upstreamEventError(provider: string, payload: unknown, secrets: readonly string[]): GatewayError {
+export function upstreamEventError(provider: string, payload: unknown, secrets: readonly string[]): UpstreamFailure {
   const error = errorObject(payload);
   const code = error?.code;
   const status =
-    typeof code === 'number' && code >= 400
+    typeof code === 'number' && code >= 400 && code <= 599
       ? code
       : (STATUS_OF_TYPE[String(error?.type)] ?? STATUS_OF_TYPE[String(error?.status)] ?? STATUS_OF_TYPE[String(code)] ?? 500);
-  return upstreamError(provider, status, JSON.stringify(payload), undefined, secrets);
+  return UpstreamFailure.reported(provider, status, detailOf(payload, JSON.stringify(payload) ?? ''), secrets);
 }
 
-/** An answer the gateway could not make sense of (invalid JSON, a shape it does not know): a 502. */
-export function unreadable(provider: string, error: unknown, what: string): GatewayError {
+/**
+ * An answer the gateway could not make sense of (invalid JSON, a shape it
+ * does not know): a 502. A GatewayError passes as it is. A parser's own
+ * message is not quoted (it repeats the text around the error).
+ */
+export function unreadable(provider: string, error: unknown, what: string, secrets: readonly string[]): GatewayError {
   if (error instanceof GatewayError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new UpstreamError(`Provider '${provider}' sent ${what} the gateway could not read (${detail}).`, { cause: error });
+  const reason = error instanceof SyntaxError ? 'not valid JSON' : error instanceof Error ? error.message : String(error);
+  return UpstreamFailure.unreadable(provider, what, reason, secrets, error);
 }
 
-/** Replaces every occurrence of a secret (an API key) in `text`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4 && out.includes(secret)) out = out.replaceAll(secret, '[redacted]');
-  return out;
-}
-
-interface ErrorDetail {
-  message: string;
-  code: string | null;
-  param: string | null;
-}
-
-const MAX_MESSAGE = 1_000;
-
-function errorDetail(body: string): ErrorDetail {
+function errorDetail(body: string): UpstreamDetail {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     const text = body.trim();
-    return { message: text === '' ? 'no error details' : truncate(text), code: null, param: null };
+    return { message: text === '' ? 'no error details' : text, code: null, param: null };
   }
+  return detailOf(parsed, body.trim());
+}
+
+function detailOf(parsed: unknown, raw: string): UpstreamDetail {
   const error = errorObject(parsed);
   const bare = parsed && typeof parsed === 'object' && 'error' in parsed ? (parsed as { error: unknown }).error : undefined;
-  const message =
-    typeof error?.message === 'string' ? error.message : typeof bare === 'string' ? bare : truncate(body.trim());
+  const message = typeof error?.message === 'string' ? error.message : typeof bare === 'string' ? bare : raw;
   return {
-    message: truncate(message),
+    message: message === '' ? 'no error details' : message,
     code: typeof error?.code === 'string' ? error.code : null,
     param: typeof error?.param === 'string' ? error.param : null,
   };
@@ -135,18 +86,4 @@ function errorObject(value: unknown): ErrorObject | undefined {
   if (!root || typeof root !== 'object') return undefined;
   const error = (root as { error?: unknown }).error;
   return error && typeof error === 'object' ? (error as ErrorObject) : undefined;
-}
-
-function truncate(text: string): string {
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
-}
-
-function pick(headers: Headers | undefined, names: readonly string[]): Record<string, string> | undefined {
-  if (!headers) return undefined;
-  let out: Record<string, string> | undefined;
-  for (const name of names) {
-    const value = headers.get(name);
-    if (value !== null) (out ??= {})[name] = value;
-  }
-  return out;
 }

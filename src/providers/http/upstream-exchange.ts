@@ -1,6 +1,9 @@
-import { GatewayError, GatewayTimeoutError, UpstreamError } from '../../errors/gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { UpstreamFailure } from '../../errors/upstream-failure.ts';
+import { SseBufferOverflowError } from '../../streaming/sse-decoder.ts';
 import type { ProviderCall } from '../provider.ts';
-import { redact, upstreamError } from './upstream-error.ts';
+import { BodyTooLargeError, readCapped } from './read-capped.ts';
+import { upstreamError } from './upstream-error.ts';
 
 /** What every HTTP call to one provider shares. */
 export interface UpstreamSettings {
@@ -10,14 +13,25 @@ export interface UpstreamSettings {
   readonly timeoutMs: number;
   /** The longest silence allowed between two events of a stream. */
   readonly idleTimeoutMs: number;
-  /** Values that must never reach a client or a log (the API key). */
+  /** Values that must never reach a client, a log or a span (the API key, the configured header values), longest first. */
   readonly secrets: readonly string[];
+  /** Largest non-streamed answer or error body read (`max_response_bytes`). */
+  readonly maxResponseBytes: number;
+  /** Largest single stream event (`max_event_bytes`), in characters of decoded text. */
+  readonly maxEventBytes: number;
   /** How requests are sent: the runtime's fetch, or a faster one an adapter supplies. */
   readonly fetch: UpstreamFetch;
 }
 
-/** The part of `fetch` providers use (POST with a string body); adapters may supply a faster one. */
-export type UpstreamFetch = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<Response>;
+/**
+ * The part of `fetch` providers use (POST with a string body, redirects not
+ * followed: a redirect would take the key to another host); adapters may
+ * supply a faster one, which must not follow redirects either.
+ */
+export type UpstreamFetch = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' },
+) => Promise<Response>;
 
 /** Where a timed-out stream is failed at once, whatever the socket does. */
 interface ErrorSink {
@@ -37,7 +51,7 @@ export class UpstreamExchange {
   private limitMs: number;
   private streaming = false;
   private lastActivity = performance.now();
-  private timedOut: GatewayTimeoutError | undefined;
+  private timedOut: UpstreamFailure | undefined;
   private sink: ErrorSink | undefined;
   private readonly onClientAbort: () => void;
 
@@ -59,39 +73,48 @@ export class UpstreamExchange {
 
   /**
    * POSTs `body`; resolves with the response once the upstream has accepted
-   * the request (a 2xx status), rejects with the mapped GatewayError otherwise.
+   * the request (a 2xx status), rejects with the mapped UpstreamFailure
+   * otherwise. A redirect is refused unread, whatever the runtime's fetch
+   * did with it (`opaqueredirect` has status 0).
    */
   async send(url: string, headers: Record<string, string>, body: string): Promise<Response> {
     let response: Response;
     try {
-      response = await this.settings.fetch(url, { method: 'POST', headers, body, signal: this.controller.signal });
+      response = await this.settings.fetch(url, { method: 'POST', headers, body, signal: this.controller.signal, redirect: 'manual' });
     } catch (error) {
       throw this.fail(error);
     }
     if (response.ok) return response;
-    let text = '';
+    const { provider, secrets } = this.settings;
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400) || response.status === 0) {
+      this.abort();
+      response.body?.cancel().catch(() => {});
+      throw UpstreamFailure.redirected(provider, response.status);
+    }
+    let text: string;
     try {
-      text = await response.text();
+      text = await readCapped(response, this.settings.maxResponseBytes);
     } catch (error) {
-      throw this.fail(error);
+      throw this.fail(error, 'an error body', response.status);
     }
     this.end();
-    throw upstreamError(this.settings.provider, response.status, text, response.headers, this.settings.secrets);
+    throw upstreamError(provider, response.status, text, response.headers, secrets);
   }
 
-  /** Reads a non-streamed answer (within `timeout_ms`) and parses it. */
+  /** Reads a non-streamed answer (within `timeout_ms` and `max_response_bytes`) and parses it. */
   async json(response: Response): Promise<unknown> {
     let text: string;
     try {
-      text = await response.text();
+      text = await readCapped(response, this.settings.maxResponseBytes);
     } catch (error) {
-      throw this.fail(error);
+      throw this.fail(error, 'an answer');
     }
     this.end();
     try {
       return JSON.parse(text);
     } catch {
-      throw new UpstreamError(`Provider '${this.settings.provider}' answered with something that is not JSON: ${redact(text.slice(0, 200), this.settings.secrets)}`);
+      // Not the parser's message: it quotes the text around the error, cut where a key may begin.
+      throw UpstreamFailure.unreadable(this.settings.provider, 'an answer', 'it is not JSON', this.settings.secrets);
     }
   }
 
@@ -127,14 +150,18 @@ export class UpstreamExchange {
   /**
    * What a failure of this exchange means for the client: the timeout if one
    * fired, a GatewayError as it is, the client's own abort as it is (nobody is
-   * listening any more), anything else (a reset connection, a body that will
-   * not decode) a 502 naming the provider.
+   * listening any more), a body or event over its cap `too_large`, anything
+   * else (a reset connection, a body that will not decode) `connect`: each a
+   * failure naming the provider. `what` names the body being read.
    */
-  failure(error: unknown): unknown {
+  failure(error: unknown, what = 'a stream', upstreamStatus?: number): unknown {
     if (this.timedOut) return this.timedOut;
     if (error instanceof GatewayError) return error;
     if (this.call.signal.aborted) return this.call.signal.reason ?? error;
-    return new UpstreamError(`The connection to provider '${this.settings.provider}' failed: ${redact(describe(error), this.settings.secrets)}`, { cause: error });
+    const { provider, secrets } = this.settings;
+    if (error instanceof BodyTooLargeError) return UpstreamFailure.tooLarge(provider, what, 'max_response_bytes', error.limit, upstreamStatus);
+    if (error instanceof SseBufferOverflowError) return UpstreamFailure.tooLarge(provider, 'a stream event', 'max_event_bytes', this.settings.maxEventBytes);
+    return UpstreamFailure.connect(provider, describe(error), secrets, error);
   }
 
   /** The upstream body failed mid-stream (or was cut off by a time limit): fail the stream with what that means. */
@@ -143,9 +170,9 @@ export class UpstreamExchange {
     this.sink?.error(this.failure(error));
   }
 
-  private fail(error: unknown): unknown {
+  private fail(error: unknown, what?: string, upstreamStatus?: number): unknown {
     this.end();
-    return this.failure(error);
+    return this.failure(error, what, upstreamStatus);
   }
 
   private readonly check = (): void => {
@@ -157,8 +184,8 @@ export class UpstreamExchange {
     this.timer = undefined;
     const { provider } = this.settings;
     this.timedOut = this.streaming
-      ? new GatewayTimeoutError(`Provider '${provider}' sent nothing for ${this.limitMs} ms (stream_idle_timeout_ms).`)
-      : new GatewayTimeoutError(`Provider '${provider}' did not answer within ${this.limitMs} ms (timeout_ms).`);
+      ? UpstreamFailure.timeout(provider, `Provider '${provider}' sent nothing for ${this.limitMs} ms (stream_idle_timeout_ms).`, true)
+      : UpstreamFailure.timeout(provider, `Provider '${provider}' did not answer within ${this.limitMs} ms (timeout_ms).`, false);
     this.abort(this.timedOut);
     this.sink?.error(this.timedOut);
   };

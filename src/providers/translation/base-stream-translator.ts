@@ -1,4 +1,5 @@
-import { UpstreamError, type GatewayError } from '../../errors/gateway-error.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
+import { UpstreamFailure } from '../../errors/upstream-failure.ts';
 import type { SseMessage } from '../../streaming/sse-decoder.ts';
 import type { EventSink, StreamTranslator } from '../http/stream-translator.ts';
 import { upstreamEventError } from '../http/upstream-error.ts';
@@ -23,6 +24,6 @@ export abstract class BaseStreamTranslator implements StreamTranslator {
 
   /** The stream ended before the upstream said the answer was complete. */
   protected cutShort(): GatewayError {
-    return new UpstreamError(`Provider '${this.provider}' ended its stream before the answer was complete.`);
+    return UpstreamFailure.truncated(this.provider);
   }
 }

@@ -1,0 +1,46 @@
+/** Thrown by readCapped when a body is larger than its cap; nothing beyond the cap was kept. */
+export class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+  constructor(readonly limit: number) {
+    super(`the body is larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * A response body as text, read up to `limit` bytes. A body that declares a
+ * larger `content-length`, or sends more, is cancelled at once (the
+ * connection is not read further) and BodyTooLargeError thrown. The bytes
+ * counted are the decoded ones, so a compressed body cannot expand past the
+ * cap either.
+ */
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  const body = response.body;
+  if (!body) return '';
+  const declared = response.headers.get('content-length');
+  // Only when the body is not compressed is the declared length the length read.
+  if (declared !== null && !response.headers.has('content-encoding') && Number(declared) > limit) {
+    await body.cancel().catch(() => {});
+    throw new BodyTooLargeError(limit);
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
