@@ -4,7 +4,6 @@ import type { CanonicalRequest, ProviderResult } from '../provider.ts';
 import { HttpProvider } from '../http/http-provider.ts';
 import type { StreamTranslator } from '../http/stream-translator.ts';
 import { AnthropicStreamTranslator } from './anthropic-stream-translator.ts';
-import type { AnthropicAnswer } from './anthropic-wire.ts';
 import { fromAnthropicResponse } from './from-anthropic-response.ts';
 import { toAnthropicRequest } from './to-anthropic-request.ts';
 
@@ -31,7 +30,7 @@ export class AnthropicProvider extends HttpProvider {
   }
 
   protected result(body: unknown): ProviderResult {
-    return fromAnthropicResponse(body as AnthropicAnswer);
+    return fromAnthropicResponse(body, this.upstream.secrets);
   }
 
   protected translator(): StreamTranslator {

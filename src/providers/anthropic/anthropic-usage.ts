@@ -1,6 +1,7 @@
 import { makeUsage, type IncompleteReason, type Usage } from '../../responses/types.ts';
 import type { FinishStatus } from '../provider.ts';
 import type { AnthropicUsage } from './anthropic-wire.ts';
+import { tokens } from '../translation/shape.ts';
 
 /**
  * Anthropic usage → canonical. Anthropic counts cached input apart from
@@ -8,9 +9,9 @@ import type { AnthropicUsage } from './anthropic-wire.ts';
  * as `cached_tokens`.
  */
 export function fromAnthropicUsage(usage: AnthropicUsage): Usage {
-  const cacheRead = usage.cache_read_input_tokens ?? 0;
-  const input = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + cacheRead;
-  return makeUsage(input, usage.output_tokens ?? 0, cacheRead);
+  const cacheRead = tokens(usage.cache_read_input_tokens);
+  const input = tokens(usage.input_tokens) + tokens(usage.cache_creation_input_tokens) + cacheRead;
+  return makeUsage(input, tokens(usage.output_tokens), cacheRead);
 }
 
 /** A `stop_reason` as a canonical status: a token limit or a refusal cuts the answer short. */

@@ -3,7 +3,6 @@ import type { CanonicalRequest, ProviderResult } from '../provider.ts';
 import { HttpProvider, type HttpProviderConfig } from '../http/http-provider.ts';
 import type { StreamTranslator } from '../http/stream-translator.ts';
 import { ChatStreamTranslator } from './chat-stream-translator.ts';
-import type { ChatCompletion } from './chat-wire.ts';
 import { fromChatResponse } from './from-chat-response.ts';
 import { toChatRequest, type ChatDialect } from './to-chat-request.ts';
 
@@ -47,7 +46,7 @@ export class ChatCompletionsProvider extends HttpProvider {
   }
 
   protected result(body: unknown): ProviderResult {
-    return fromChatResponse(body as ChatCompletion);
+    return fromChatResponse(body, this.upstream.secrets);
   }
 
   protected translator(_request: CanonicalRequest): StreamTranslator {

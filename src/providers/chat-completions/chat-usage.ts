@@ -1,13 +1,14 @@
 import { makeUsage, type Usage } from '../../responses/types.ts';
 import type { ChatUsage } from './chat-wire.ts';
+import { tokens } from '../translation/shape.ts';
 
 /** Chat Completions usage → canonical (cached and reasoning tokens are part of the totals in both). */
 export function fromChatUsage(usage: ChatUsage): Usage {
   return makeUsage(
-    usage.prompt_tokens ?? 0,
-    usage.completion_tokens ?? 0,
-    usage.prompt_tokens_details?.cached_tokens ?? 0,
-    usage.completion_tokens_details?.reasoning_tokens ?? 0,
+    tokens(usage.prompt_tokens),
+    tokens(usage.completion_tokens),
+    tokens(usage.prompt_tokens_details?.cached_tokens),
+    tokens(usage.completion_tokens_details?.reasoning_tokens),
   );
 }
 

@@ -5,7 +5,6 @@ import { HttpProvider } from '../http/http-provider.ts';
 import type { StreamTranslator } from '../http/stream-translator.ts';
 import { fromGeminiResponse } from './from-gemini-response.ts';
 import { GeminiStreamTranslator } from './gemini-stream-translator.ts';
-import type { GeminiAnswer } from './gemini-wire.ts';
 import { toGeminiRequest } from './to-gemini-request.ts';
 
 type GeminiConfig = Extract<ProviderConfig, { type: 'gemini' }>;
@@ -34,7 +33,7 @@ export class GeminiProvider extends HttpProvider {
   }
 
   protected result(body: unknown): ProviderResult {
-    return fromGeminiResponse(body as GeminiAnswer);
+    return fromGeminiResponse(body, this.upstream.secrets);
   }
 
   protected translator(): StreamTranslator {

@@ -1,11 +1,12 @@
 import { makeUsage, type IncompleteReason, type Usage } from '../../responses/types.ts';
 import type { FinishStatus } from '../provider.ts';
 import type { GeminiUsage } from './gemini-wire.ts';
+import { tokens } from '../translation/shape.ts';
 
 /** Gemini's usage → canonical: thinking tokens are output tokens (OpenAI counts reasoning in `output_tokens`). */
 export function fromGeminiUsage(usage: GeminiUsage | undefined): Usage {
-  const thoughts = usage?.thoughtsTokenCount ?? 0;
-  return makeUsage(usage?.promptTokenCount ?? 0, (usage?.candidatesTokenCount ?? 0) + thoughts, usage?.cachedContentTokenCount ?? 0, thoughts);
+  const thoughts = tokens(usage?.thoughtsTokenCount);
+  return makeUsage(tokens(usage?.promptTokenCount), tokens(usage?.candidatesTokenCount) + thoughts, tokens(usage?.cachedContentTokenCount), thoughts);
 }
 
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);

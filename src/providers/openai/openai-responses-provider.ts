@@ -4,7 +4,6 @@ import { HttpProvider, type HttpProviderConfig } from '../http/http-provider.ts'
 import type { StreamTranslator } from '../http/stream-translator.ts';
 import { fromResponsesResponse } from './from-responses-response.ts';
 import { ResponsesStreamTranslator } from './responses-stream-translator.ts';
-import type { ResponsesAnswer } from './responses-wire.ts';
 import { toResponsesRequest } from './to-responses-request.ts';
 
 /** OpenAI's Responses API (`POST {base_url}/responses`) as the upstream. */
@@ -26,7 +25,7 @@ export class OpenAIResponsesProvider extends HttpProvider {
   }
 
   protected result(body: unknown): ProviderResult {
-    return fromResponsesResponse(body as ResponsesAnswer, this.name);
+    return fromResponsesResponse(body, this.name, this.upstream.secrets);
   }
 
   protected translator(): StreamTranslator {

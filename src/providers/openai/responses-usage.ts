@@ -1,10 +1,11 @@
 import { makeUsage, type IncompleteReason, type Usage } from '../../responses/types.ts';
 import type { ResponsesAnswer, ResponsesUsage } from './responses-wire.ts';
+import { tokens } from '../translation/shape.ts';
 
 /** Upstream usage in the canonical shape, whatever details it left out. */
 export function fromResponsesUsage(usage: ResponsesUsage | null | undefined): Usage {
-  if (!usage) return makeUsage(0, 0);
-  return makeUsage(usage.input_tokens ?? 0, usage.output_tokens ?? 0, usage.input_tokens_details?.cached_tokens ?? 0, usage.output_tokens_details?.reasoning_tokens ?? 0);
+  if (!usage || typeof usage !== 'object') return makeUsage(0, 0);
+  return makeUsage(tokens(usage.input_tokens), tokens(usage.output_tokens), tokens(usage.input_tokens_details?.cached_tokens), tokens(usage.output_tokens_details?.reasoning_tokens));
 }
 
 /** Why an upstream response is incomplete, as the canonical model names it. */

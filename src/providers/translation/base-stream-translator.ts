@@ -4,6 +4,7 @@ import type { SseMessage } from '../../streaming/sse-decoder.ts';
 import type { EventSink, StreamTranslator } from '../http/stream-translator.ts';
 import { upstreamEventError } from '../http/upstream-error.ts';
 import { ItemTracker } from './item-tracker.ts';
+import { modelName } from './shape.ts';
 
 /** What every provider's stream translator has: its items, and the two ways an upstream stream fails. */
 export abstract class BaseStreamTranslator implements StreamTranslator {
@@ -20,6 +21,11 @@ export abstract class BaseStreamTranslator implements StreamTranslator {
   /** An error the upstream reported inside its stream. */
   protected reported(payload: unknown): GatewayError {
     return upstreamEventError(this.provider, payload, this.secrets);
+  }
+
+  /** The upstream's model name, fit for a span (bounded, never carrying a secret). */
+  protected modelName(value: unknown): string | undefined {
+    return modelName(value, this.secrets);
   }
 
   /** The stream ended before the upstream said the answer was complete. */
