@@ -249,7 +249,8 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
   const value = headers.get('retry-after');
   if (value === null) return undefined;
   if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.min(Number(value) * 1000, MAX_RETRY_AFTER_MS);
-  const date = Date.parse(value);
+  // An HTTP date names its day and month; Date.parse alone would read "-5" as a year.
+  const date = /^[A-Za-z]{3}, /.test(value.trim()) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
 }
