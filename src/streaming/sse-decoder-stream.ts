@@ -5,6 +5,12 @@ export interface SseDecoderStreamOptions {
   onComment?: (comment: string) => void;
   /** See SseDecoderOptions.maxBufferSize. */
   maxBufferSize?: number;
+  /**
+   * What a decoding failure (an event over `maxBufferSize`) becomes: the
+   * stages after this one see the mapped error, since the first error to
+   * reach them is the one they keep.
+   */
+  mapError?: (error: unknown) => unknown;
 }
 
 /**
@@ -25,10 +31,18 @@ export class SseDecoderStream extends TransformStream<Uint8Array, SseMessage> {
         });
       },
       transform(chunk) {
-        decoder.feed(text.decode(chunk, { stream: true }));
+        try {
+          decoder.feed(text.decode(chunk, { stream: true }));
+        } catch (error) {
+          throw options.mapError ? options.mapError(error) : error;
+        }
       },
       flush() {
-        decoder.feed(text.decode());
+        try {
+          decoder.feed(text.decode());
+        } catch (error) {
+          throw options.mapError ? options.mapError(error) : error;
+        }
       },
     });
   }

@@ -82,7 +82,7 @@ export abstract class HttpProvider implements Provider {
       exchange.end();
       throw unreadable(this.name, new Error('the response has no body'), 'a stream', this.upstream.secrets);
     }
-    const decoder = new SseDecoderStream({ onComment: exchange.touch, maxBufferSize: this.upstream.maxEventBytes });
+    const decoder = new SseDecoderStream({ onComment: exchange.touch, maxBufferSize: this.upstream.maxEventBytes, mapError: (error) => exchange.failure(error) });
     const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name, this.upstream.secrets));
     // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
     // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
