@@ -5,7 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { FakeUpstream } from '../fakes/fake-upstream.ts';
+import { anthropicWire } from '../fakes/wire/anthropic-wire.ts';
 import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
@@ -24,6 +28,7 @@ export function conformanceConfig(upstreamUrl: string): string {
       paced: { type: 'mock', chunks: 20, chunk_delay_ms: 50 },
       ...providersOf(cases),
       gemini_fast: { ...cases.find((c) => c.name === 'gemini')!.config, timeout_ms: 300 },
+      anthropic_capped: { ...cases.find((c) => c.name === 'anthropic')!.config, max_response_bytes: '2KiB', max_event_bytes: '1KiB' },
     },
     models: [
       { name: 'mock', provider: 'mock' },
@@ -142,6 +147,51 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       const slow = await post({ model: 'gemini_fast/conf-slow', input: 'x', stream: true });
       assert.equal(slow.status, 504);
       assert.equal((await slow.json()).error.code, 'upstream_timeout');
+    });
+
+    test('upstream answers: a redirect is refused and never followed, a gzip answer is decoded, an oversized one is cut off', async () => {
+      let reached = 0;
+      const other = createServer((req, res) => {
+        reached++;
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+      try {
+        const location = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v1/messages`;
+        for (const status of [302, 307, 308]) {
+          fake.script(`conf-redirect-${status}`, { kind: 'raw', respond: (res) => void res.writeHead(status, { location }).end() });
+          for (const stream of [false, true]) {
+            const res = await post({ model: `anthropic/conf-redirect-${status}`, input: 'x', stream });
+            assert.equal(res.status, 502);
+            assert.match((await res.json()).error.message, new RegExp(`^Provider 'anthropic' answered with a redirect \\(HTTP ${status}\\)`));
+          }
+        }
+        assert.equal(reached, 0, 'nothing was sent to the redirect target');
+      } finally {
+        await new Promise<void>((resolve) => other.close(() => resolve()));
+      }
+
+      const script = { kind: 'text' as const, chunks: ['zipped', ' answer'] };
+      const context = { model: 'conf-gzip', includeUsage: false };
+      const rendered = anthropicWire.stream(script, context);
+      fake.script('conf-gzip', (request) =>
+        request.body?.stream === true
+          ? { kind: 'raw', respond: (res) => void res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' }).end(gzipSync([...rendered.head, ...rendered.body, ...rendered.tail].join(''))) }
+          : { kind: 'raw', respond: (res) => void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(anthropicWire.json(script, context)))) },
+      );
+      const zipped = await (await post({ model: 'anthropic/conf-gzip', input: 'x' })).json();
+      assert.equal(zipped.output[0].content[0].text, 'zipped answer');
+      const zippedEvents = parseResponseEvents(await (await post({ model: 'anthropic/conf-gzip', input: 'x', stream: true })).text());
+      assert.equal(zippedEvents.at(-1)!.type, 'response.completed');
+
+      fake.script('conf-huge', { kind: 'raw', respond: (res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('x'.repeat(64 * 1024)) });
+      const huge = await post({ model: 'anthropic_capped/conf-huge', input: 'x' });
+      assert.equal(huge.status, 502);
+      assert.match((await huge.json()).error.message, /larger than 2048 bytes \(max_response_bytes\)/);
+      fake.script('conf-huge-event', { kind: 'raw', respond: (res) => void res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${'y'.repeat(8 * 1024)}\n\n`) });
+      const hugeEvent = parseResponseEvents(await (await post({ model: 'anthropic_capped/conf-huge-event', input: 'x', stream: true })).text());
+      assert.match(hugeEvent.at(-1)!.response.error.message, /larger than 1024 bytes \(max_event_bytes\)/);
     });
 
     test('a client that disconnects mid-stream closes the upstream request', async () => {
