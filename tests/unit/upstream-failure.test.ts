@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { excerpt, redact, secretList } from '../../src/errors/redact.ts';
 import { retryAfterMs, UpstreamFailure } from '../../src/errors/upstream-failure.ts';
 import { upstreamError, upstreamEventError } from '../../src/providers/http/upstream-error.ts';
+import { ReportingExporter } from '../../src/observability/tracing/reporting-exporter.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 
 const KEY = 'sk-test-secret-key-0001';
 const SECRETS = secretList([KEY]);
@@ -126,5 +128,19 @@ describe('redaction before truncation', () => {
     const connect = UpstreamFailure.connect('p', `reset by ${KEY}`, SECRETS, new Error(`socket ${KEY}`));
     assert.ok(!connect.message.includes(KEY));
     assert.ok(!(connect.cause as Error).message.includes(KEY));
+  });
+});
+
+describe('exporter headers', () => {
+  test('a collector error that echoes an exporter header value is logged redacted', () => {
+    const token = 'Bearer otlp-token-value-777';
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', format: 'json', sink: (line) => lines.push(line) });
+    const failing = { export: (_spans: unknown, done: (r: { code: number; error?: Error }) => void) => done({ code: 1, error: new Error(`401 from collector: bad credentials ${token}`) }), shutdown: () => Promise.resolve() };
+    const exporter = new ReportingExporter(failing as never, { logger, endpoint: 'http://collector/v1/traces', intervalMs: 0, secrets: secretList([token]) });
+    exporter.export([], () => {});
+    assert.equal(lines.length, 1);
+    assert.ok(!lines[0]!.includes('otlp-token-value'), lines[0]);
+    assert.match(lines[0]!, /\[redacted\]/);
   });
 });

@@ -19,6 +19,7 @@ import type { CounterChild } from '../metrics/counter-family.ts';
 import { parseKeyValues, resolveExporter } from './otlp-endpoint.ts';
 import { ReportingExporter } from './reporting-exporter.ts';
 import { StdoutSpanExporter } from './stdout-span-exporter.ts';
+import { secretList } from '../../errors/redact.ts';
 
 export type TracingConfig = ObservabilityConfig['tracing'];
 
@@ -85,6 +86,7 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
       logger: deps.logger,
       endpoint: settings.url,
       intervalMs: FAILURE_LOG_INTERVAL_MS,
+      secrets: secretList(Object.values(settings.headers)),
       ...(deps.dropped ? { onFailure: (n: number) => deps.dropped!.exportFailed.inc(n) } : {}),
     });
     if (/:4317(\/|$)/.test(settings.url)) {

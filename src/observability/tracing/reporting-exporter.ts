@@ -1,6 +1,7 @@
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { excerpt } from '../../errors/redact.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ReportingOptions {
@@ -12,6 +13,8 @@ export interface ReportingOptions {
   /** Called with the number of spans in each failed export. */
   onFailure?: (spans: number) => void;
   now?: () => number;
+  /** The exporter's header values (an `authorization` token): a collector's error text may echo them. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -56,7 +59,7 @@ export class ReportingExporter implements SpanExporter {
     this.options.logger.warn('trace export failed', {
       endpoint: this.options.endpoint,
       spans_dropped: this.failedSinceLog,
-      error: error?.message ?? 'unknown error',
+      error: error ? excerpt(error.message, 1_000, this.options.secrets ?? []) : 'unknown error',
       hint: /:4317\b/.test(this.options.endpoint)
         ? 'port 4317 is OTLP/gRPC; this exporter sends OTLP over HTTP/protobuf, usually on port 4318'
         : 'is the collector running and accepting OTLP/HTTP at this URL?',
