@@ -133,10 +133,12 @@ export class CircuitBreaker {
     const slot = index % BUCKETS;
     this.bucketCalls[slot]!++;
     this.calls++;
-    if (!failed) return;
-    this.bucketFailures[slot]!++;
-    this.failures++;
-    if (this.calls >= this.options.minRequests && this.failures >= this.options.failureRatio * this.calls) this.open();
+    if (failed) {
+      this.bucketFailures[slot]!++;
+      this.failures++;
+    }
+    // Checked after successes too: the call that reaches min_requests may be one.
+    if (this.calls >= this.options.minRequests && this.failures > 0 && this.failures >= this.options.failureRatio * this.calls) this.open();
   }
 
   /** Moves the window to end at bucket `index`: buckets that fell out of it are emptied (at most ten). */
