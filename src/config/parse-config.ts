@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { parseDocument } from 'yaml';
 import { ConfigError } from './config-error.ts';
+import { modelTargets } from './model-targets.ts';
 import { expandEnv, type Env } from './expand-env.ts';
 import { ConfigSchema, type ConfigInput, type GatewayConfig } from './schema.ts';
 
@@ -48,18 +49,53 @@ function crossCheck(config: GatewayConfig): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
   config.models.forEach((model, i) => {
-    if (!(model.provider in config.providers)) {
-      const known = Object.keys(config.providers);
-      problems.push(
-        `models[${i}].provider: got "${model.provider}"; expected a key of providers (${known.length > 0 ? known.join(', ') : 'none configured'})`,
-      );
-    }
+    const known = Object.keys(config.providers);
+    const targets = modelTargets(model);
+    targets.forEach((target, j) => {
+      if (target.provider in config.providers) return;
+      const path = 'targets' in model ? `models[${i}].targets[${j}].provider` : `models[${i}].provider`;
+      problems.push(`${path}: got "${target.provider}"; expected a key of providers (${known.length > 0 ? known.join(', ') : 'none configured'})`);
+    });
+    const targetKeys = new Set<string>();
+    targets.forEach((target, j) => {
+      const key = `${target.provider}\u0000${target.providerModelId}`;
+      if (targetKeys.has(key)) problems.push(`models[${i}].targets[${j}]: got "${target.provider}" with "${target.providerModelId}" again; expected each provider and provider_model_id once`);
+      targetKeys.add(key);
+    });
     for (const [j, name] of [model.name, ...model.aliases].entries()) {
       const path = j === 0 ? `models[${i}].name` : `models[${i}].aliases[${j - 1}]`;
       const earlier = seen.get(name);
       if (earlier) problems.push(`${path}: got "${name}"; expected a unique model name (also used at ${earlier})`);
       else seen.set(name, path);
     }
+  });
+  problems.push(...checkFallbacks(config, seen));
+  return problems;
+}
+
+/**
+ * Fallbacks name other configured models (a name or an alias), each once and
+ * never the model itself. Only a model's own list is tried, never its
+ * fallbacks' fallbacks, so two models may name each other without a loop.
+ */
+function checkFallbacks(config: GatewayConfig, names: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  const modelOf = new Map<string, string>();
+  for (const model of config.models) for (const name of [model.name, ...model.aliases]) if (!modelOf.has(name)) modelOf.set(name, model.name);
+  config.models.forEach((model, i) => {
+    const tried = new Set<string>();
+    (model.fallbacks ?? []).forEach((name, j) => {
+      const path = `models[${i}].fallbacks[${j}]`;
+      const target = modelOf.get(name);
+      if (target === undefined) {
+        problems.push(`${path}: got "${name}"; expected the name of a configured model (${[...names.keys()].join(', ')})`);
+      } else if (target === model.name) {
+        problems.push(`${path}: got "${name}"; expected another model than "${model.name}" itself`);
+      } else if (tried.has(target)) {
+        problems.push(`${path}: got "${name}"; expected each fallback model once ("${target}" is already listed)`);
+      }
+      if (target !== undefined) tried.add(target);
+    });
   });
   return problems;
 }

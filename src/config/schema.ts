@@ -110,6 +110,65 @@ export const ObservabilitySchema = section({
   }),
 });
 
+const positiveDuration = (example: string) =>
+  v.pipe(duration(example), v.check((ms) => ms > 0, `expected a duration above zero such as "${example}"`));
+
+/**
+ * Retries of one provider's failed calls, before the first byte of an answer
+ * reached the client (see docs/resilience.md); absent: none. Off unless asked
+ * for, because the OpenAI SDKs clients use already retry 408/409/429/5xx twice,
+ * and retrying in the gateway as well multiplies the load on an upstream that
+ * is already failing (3 × 3 calls). Once asked for (`retry: {}`), the defaults
+ * retry: 3 attempts.
+ */
+const RetrySchema = v.optional(
+  v.pipe(
+    v.strictObject({
+      /** Calls per target, the first included (1 to 10; 1: no retry). */
+      max_attempts: v.optional(v.pipe(wholeNumber(1, 'a whole number from 1 to 10'), v.maxValue(10, 'expected a whole number from 1 to 10')), 3),
+      /** The cap of the first retry's random wait; each later retry doubles it (full jitter). */
+      initial_backoff: v.optional(positiveDuration('500ms'), '500ms'),
+      /** No wait is longer, whether computed or asked for by `Retry-After`; a longer `Retry-After` ends this target's retries. */
+      max_backoff: v.optional(positiveDuration('8s'), '8s'),
+    }),
+    v.forward(
+      v.check((retry) => retry.max_backoff >= retry.initial_backoff, 'expected max_backoff to be at least initial_backoff'),
+      ['max_backoff'],
+    ),
+  ),
+);
+
+/**
+ * A circuit breaker for one provider; absent: none. Closed, it opens when at
+ * least `min_requests` calls within `window` failed at a ratio of
+ * `failure_ratio` or more; open, it refuses calls for `open_for`; then it lets
+ * `half_open_requests` probes through and closes when they all succeed.
+ */
+const CircuitBreakerSchema = v.strictObject({
+  /** The share of failed calls (0 < ratio <= 1) within `window` that opens the breaker. */
+  failure_ratio: v.optional(
+    v.pipe(
+      v.number('expected a number above 0 and at most 1'),
+      v.check((n) => n > 0 && n <= 1, 'expected a number above 0 and at most 1'),
+    ),
+    0.5,
+  ),
+  /** Fewer calls than this within `window` never open the breaker, whatever their outcome. */
+  min_requests: v.optional(wholeNumber(1), 10),
+  /** The rolling window the ratio is computed over (kept in ten buckets). */
+  window: v.optional(positiveDuration('30s'), '30s'),
+  /** How long an open breaker refuses calls before it lets probes through. */
+  open_for: v.optional(positiveDuration('60s'), '60s'),
+  /** Probes let through at once when half-open; all must succeed to close. */
+  half_open_requests: v.optional(wholeNumber(1), 3),
+});
+
+/** What every provider type has, whatever its upstream: retries and a circuit breaker. */
+const resilienceEntries = {
+  retry: RetrySchema,
+  circuit_breaker: v.optional(CircuitBreakerSchema),
+};
+
 const MockProviderSchema = v.strictObject({
   type: v.literal('mock'),
   /** Delay before the first byte of a reply. */
@@ -120,6 +179,7 @@ const MockProviderSchema = v.strictObject({
   chunk_delay_ms: v.optional(wholeNumber(0), 0),
   /** Fail the stream with an upstream error after this many chunks (to exercise failure handling). */
   fail_after_chunks: v.optional(wholeNumber(0)),
+  ...resilienceEntries,
 });
 
 const url = v.pipe(
@@ -146,6 +206,7 @@ const httpProviderEntries = {
   max_response_bytes: v.optional(byteSize, '32MiB'),
   /** Largest single event of an upstream stream (in characters of decoded text); a larger one fails the stream. */
   max_event_bytes: v.optional(byteSize, '16MiB'),
+  ...resilienceEntries,
 };
 
 /**
@@ -220,13 +281,20 @@ const providerName = v.pipe(
   v.regex(/^[A-Za-z0-9_.-]+$/, 'expected a provider name of letters, digits, "_", "-" or "."'),
 );
 
-export const ModelSchema = v.strictObject({
-  /** The name clients send as `model`. */
-  name: nonEmpty,
+/** One weighted target of a model served by several deployments. */
+const TargetSchema = v.strictObject({
   /** A key of `providers`. */
   provider: nonEmpty,
-  /** The model id sent upstream; defaults to `name`. */
+  /** The model id sent upstream; defaults to the model's `name`. */
   provider_model_id: v.optional(nonEmpty),
+  /** This target's share of calls, relative to the others' (a whole number from 1 to 1000). */
+  weight: v.optional(v.pipe(wholeNumber(1, 'a whole number from 1 to 1000'), v.maxValue(1000, 'expected a whole number from 1 to 1000')), 1),
+});
+
+/** What every model has, whichever way it names its upstream. */
+const modelEntries = {
+  /** The name clients send as `model`. */
+  name: nonEmpty,
   /** Other names clients may use for this model. */
   aliases: v.optional(v.array(nonEmpty, 'expected a list of names'), []),
   /** US dollars per million tokens, for `provider_cost_usd_total`. */
@@ -236,7 +304,44 @@ export const ModelSchema = v.strictObject({
       output_per_million: v.pipe(v.number('expected a price in USD'), v.minValue(0, 'expected a price >= 0')),
     }),
   ),
+  /**
+   * Other configured models tried in this order when this one fails with a
+   * retryable failure after its retries (only this list: a fallback's own
+   * fallbacks are not followed). At most 8.
+   */
+  fallbacks: v.optional(v.pipe(v.array(nonEmpty, 'expected a list of model names'), v.maxLength(8, 'expected at most 8 fallbacks'))),
+};
+
+const SingleTargetModelSchema = v.strictObject({
+  ...modelEntries,
+  /** A key of `providers`. */
+  provider: nonEmpty,
+  /** The model id sent upstream; defaults to `name`. */
+  provider_model_id: v.optional(nonEmpty),
 });
+
+const WeightedModelSchema = v.strictObject({
+  ...modelEntries,
+  /** Instead of provider/provider_model_id: calls spread over these by weight, skipping open breakers (1 to 32 targets). */
+  targets: v.pipe(
+    v.array(TargetSchema, 'expected a list of targets'),
+    v.minLength(1, 'expected at least one target'),
+    v.maxLength(32, 'expected at most 32 targets'),
+  ),
+});
+
+const isMapping = (input: unknown): input is Record<string, unknown> => typeof input === 'object' && input !== null && !Array.isArray(input);
+
+/** A model names its upstream either by `provider` (and `provider_model_id`) or by `targets`, never both. */
+export const ModelSchema = v.pipe(
+  v.unknown(),
+  v.check(
+    (input) => !isMapping(input) || !('targets' in input && ('provider' in input || 'provider_model_id' in input)),
+    'expected either provider (with provider_model_id) or targets, not both',
+  ),
+  v.check((input) => !isMapping(input) || 'targets' in input || 'provider' in input, 'expected provider (a key of providers) or targets'),
+  v.lazy((input) => (isMapping(input) && 'targets' in input ? WeightedModelSchema : SingleTargetModelSchema)),
+);
 
 const MemoryStoreSchema = v.strictObject({
   store: v.literal('memory'),
@@ -271,5 +376,8 @@ export type GatewayConfig = v.InferOutput<typeof ConfigSchema>;
 export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type ProviderConfig = v.InferOutput<typeof ProviderSchema>;
 export type ModelConfig = v.InferOutput<typeof ModelSchema>;
+export type TargetConfig = v.InferOutput<typeof TargetSchema>;
+export type RetryConfig = v.InferOutput<typeof RetrySchema>;
+export type CircuitBreakerConfig = v.InferOutput<typeof CircuitBreakerSchema>;
 export type ConversationsConfig = GatewayConfig['conversations'];
 export type ObservabilityConfig = GatewayConfig['observability'];

@@ -1,3 +1,4 @@
+import { modelTargets } from '../config/model-targets.ts';
 import type { ModelConfig } from '../config/schema.ts';
 import { NotFoundError } from '../errors/gateway-error.ts';
 import type { Provider } from './provider.ts';
@@ -46,10 +47,12 @@ export class ModelRouter {
     private readonly decorate?: (provider: Provider, model: ModelConfig) => Provider,
   ) {
     for (const model of models) {
-      const found = providers.get(model.provider);
+      // Until weighted balancing is in the request path, a model with targets is served by its first.
+      const target = modelTargets(model)[0]!;
+      const found = providers.get(target.provider);
       if (!found) continue;
       const provider = decorate ? decorate(found, model) : found;
-      const route: Route = { name: model.name, provider, providerModelId: model.provider_model_id ?? model.name };
+      const route: Route = { name: model.name, provider, providerModelId: target.providerModelId };
       for (const name of [model.name, ...model.aliases]) {
         this.routes.set(name, route);
         this.entries.push({ id: name, object: 'model', created: createdAt, owned_by: provider.name });

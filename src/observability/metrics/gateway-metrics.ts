@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { LATENCY_BUCKETS, SIZE_BUCKETS, STORE_BUCKETS } from './buckets.ts';
 import { CounterFamily, type CounterChild } from './counter-family.ts';
+import { GaugeFamily } from './gauge-family.ts';
 import { HistogramFamily, type HistogramChild } from './histogram-family.ts';
 
 export interface GatewayMetricsOptions {
@@ -43,6 +44,10 @@ export class GatewayMetrics {
 
   readonly storeOperations = this.counter('conversation_operations_total', 'Total number of conversation store operations', ['operation', 'backend', 'status']);
   readonly storeDuration = this.histogram('conversation_operation_duration_seconds', 'Conversation store operation latency in seconds', ['operation', 'backend'], STORE_BUCKETS);
+
+  readonly circuitBreakerState = this.gauge('circuit_breaker_state', 'State of the circuit breaker of a provider: 0 closed, 1 open, 2 half-open', ['provider']);
+  readonly circuitBreakerTransitions = this.counter('circuit_breaker_state_transitions_total', 'Total number of circuit breaker state changes, by provider and states', ['provider', 'from', 'to']);
+  readonly fallbacks = this.counter('gateway_fallbacks_total', 'Total number of calls a request made to a fallback model after the model before it failed', ['model', 'from', 'to']);
 
   readonly spansDropped = this.counter('otel_spans_dropped_total', 'Spans not exported: the batch queue was full (queue_full) or their export failed (export_failed)', ['reason']);
 
@@ -105,6 +110,12 @@ export class GatewayMetrics {
 
   private counter(name: string, help: string, labels: readonly string[]): CounterFamily {
     const family = new CounterFamily(name, help, labels);
+    this.registry.registerMetric(family as never);
+    return family;
+  }
+
+  private gauge(name: string, help: string, labels: readonly string[]): GaugeFamily {
+    const family = new GaugeFamily(name, help, labels);
     this.registry.registerMetric(family as never);
     return family;
   }

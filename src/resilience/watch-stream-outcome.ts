@@ -1,0 +1,59 @@
+import type { CanonicalEvent } from '../providers/provider.ts';
+import { markErrorSafe } from '../streaming/catch-stream-errors.ts';
+import type { CallOutcome } from './circuit-breaker.ts';
+import { breakerOutcome } from './failure-facts.ts';
+
+/**
+ * Passes a provider's event stream through unchanged and reports, exactly
+ * once, how it ended for the breaker: `success` at `done`; a failure (or not,
+ * for a client error) at an `error` event, a stream that errors, or one that
+ * ends without `done`; `ignored` when the consumer cancels or `signal` aborts
+ * (the client went away). An error is passed on as it is: once the first event
+ * may have reached the client nothing is retried. A source that errors ends
+ * with the gateway's in-band `error` event instead (as the stream meter does),
+ * so no later stage needs a hop of its own to catch it. A pull-through stage
+ * (highWaterMark 0), like the stream meter, not a TransformStream hop.
+ */
+export function watchStreamOutcome(source: ReadableStream<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): ReadableStream<CanonicalEvent> {
+  const reader = source.getReader();
+  let settled = false;
+  const settle = (outcome: CallOutcome) => {
+    if (settled) return;
+    settled = true;
+    signal.removeEventListener('abort', onAbort);
+    report(outcome);
+  };
+  const onAbort = () => settle('ignored');
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+
+  return markErrorSafe(new ReadableStream<CanonicalEvent>(
+    {
+      async pull(controller) {
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          settle(breakerOutcome(error, signal));
+          controller.enqueue({ type: 'error', error });
+          controller.close();
+          return;
+        }
+        if (next.done) {
+          settle('failure');
+          controller.close();
+          return;
+        }
+        const event = next.value;
+        if (event.type === 'done') settle('success');
+        else if (event.type === 'error') settle(breakerOutcome(event.error, signal));
+        controller.enqueue(event);
+      },
+      cancel(reason) {
+        settle('ignored');
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  ));
+}
