@@ -9,6 +9,7 @@ import { UpstreamExchange, type UpstreamFetch, type UpstreamSettings } from './u
 export interface HttpProviderConfig {
   timeout_ms: number;
   stream_idle_timeout_ms: number;
+  stream_max_duration_ms: number;
   /** Extra headers for every upstream request. */
   headers: Readonly<Record<string, string>>;
 }
@@ -34,7 +35,7 @@ export abstract class HttpProvider implements Provider {
     secret: string | undefined,
     fetch: UpstreamFetch = globalThis.fetch,
   ) {
-    this.upstream = { provider: name, timeoutMs: config.timeout_ms, idleTimeoutMs: config.stream_idle_timeout_ms, secrets: secret ? [secret] : [], fetch };
+    this.upstream = { provider: name, timeoutMs: config.timeout_ms, idleTimeoutMs: config.stream_idle_timeout_ms, maxDurationMs: config.stream_max_duration_ms, secrets: secret ? [secret] : [], fetch };
     this.fixedHeaders = { 'content-type': 'application/json', ...config.headers, ...auth };
   }
 
@@ -68,7 +69,8 @@ export abstract class HttpProvider implements Provider {
       exchange.end();
       throw unreadable(this.name, new Error('the response has no body'), 'a stream');
     }
-    const decoder = new SseDecoderStream({ onComment: exchange.touch });
+    // Comments (`: keep-alive`) are not progress: an upstream that sends only those is stalled.
+    const decoder = new SseDecoderStream();
     const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name));
     // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
     // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
