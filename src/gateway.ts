@@ -25,6 +25,11 @@ import { createTracing, type RuntimeInfo, type Tracing } from './observability/t
 import { tracingObserver } from './observability/tracing/tracing-observer.ts';
 import type { Env } from './config/expand-env.ts';
 import { VERSION } from './version.ts';
+import { LiveStreams } from './streaming/live-streams.ts';
+import { ServiceUnavailableError } from './errors/gateway-error.ts';
+
+/** At shutdown, how long streams that were cut off get to send their terminal event. */
+const INTERRUPT_FLUSH_MS = 1_000;
 
 /** What the gateway needs from its surroundings; everything has a default. */
 export interface GatewayDeps {
@@ -129,7 +134,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const observers = [];
   if (tracing) observers.push(tracingObserver(tracing));
   if (metrics) observers.push(metricsObserver(metrics));
-  const app = createApp({ logger, inflight, observers });
+  const liveStreams = new LiveStreams(config.server.sse_keepalive);
+  const app = createApp({ logger, inflight, observers, liveStreams });
   // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
   healthRoutes(app, { store, router, draining: () => draining });
   if (metrics) metricsRoute(app, observability.metrics.path, metrics);
@@ -162,10 +168,19 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
     shutdown() {
       draining = true;
-      closed ??= Promise.all([
-        tracing?.shutdown().catch((error: unknown) => logger.warn('flushing spans at shutdown failed', { error })),
-        store.close(),
-      ]).then(() => {});
+      closed ??= (async () => {
+        // Streams still live (the grace period is over) end with their terminal event, never a silent cut.
+        if (liveStreams.size > 0) {
+          logger.warn('ending streams still live at shutdown', { streams: liveStreams.size });
+          liveStreams.interrupt(new ServiceUnavailableError('The gateway is shutting down.', { code: 'shutting_down' }));
+          await inflight.drain(INTERRUPT_FLUSH_MS);
+        }
+        liveStreams.stop();
+        await Promise.all([
+          tracing?.shutdown().catch((error: unknown) => logger.warn('flushing spans at shutdown failed', { error })),
+          store.close(),
+        ]);
+      })();
       return closed;
     },
     config,

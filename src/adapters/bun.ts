@@ -10,9 +10,10 @@ async function main(): Promise<void> {
     fetch: gateway.fetch,
     hostname,
     port,
-    // Bun closes connections idle for 10 s by default, which would cut off a
-    // stream whose model pauses to think; 255 s is the most Bun allows.
-    idleTimeout: 255,
+    // Bun closes connections idle for 10 s by default, which would cut off a stream whose
+    // model pauses to think. `server.idle_timeout` (default 255 s, the most Bun allows) is
+    // validated against `server.sse_keepalive`, whose comments keep every live stream busy.
+    idleTimeout: config.server.idle_timeout / 1000,
   });
   logStarted(gateway, 'bun', Bun.version, server.url.origin, source);
   const onSignal = shutdownHandler({

@@ -137,12 +137,18 @@ export function shutdownHandler({ gateway, stopAccepting, exit }: ShutdownOption
       const finished = await gateway.drain(grace);
       if (!finished) gateway.logger.warn('shutdown grace period over; cutting off requests still in flight', { grace_ms: grace });
       else await within(closed, deadline - Date.now());
+      // Ends streams still live with their terminal event (response.failed) before telemetry is flushed.
       await gateway.shutdown().catch((error: unknown) => gateway.logger.error('error while shutting down', { error }));
+      // Those terminal events still have to leave the socket.
+      if (!finished) await within(closed, CUT_OFF_FLUSH_MS);
       gateway.logger.info('stopped');
       exit(0);
     })();
   };
 }
+
+/** After the grace period, how long the terminal events of cut-off streams get to reach their clients. */
+const CUT_OFF_FLUSH_MS = 500;
 
 /** Waits for `promise`, but no longer than `ms`. */
 function within(promise: Promise<unknown>, ms: number): Promise<unknown> {

@@ -13,6 +13,9 @@ async function main(): Promise<void> {
   const server = serve({ fetch: gateway.fetch, hostname, port }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);
   });
+  // Node closes no busy connection by itself (requestTimeout and headersTimeout cover only the
+  // request's arrival); `server.idle_timeout` closes connections silent that long, as Bun does.
+  server.setTimeout(config.server.idle_timeout);
   const onSignal = shutdownHandler({
     gateway,
     stopAccepting: () =>

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from './config-error.ts';
 import { modelTargets } from './model-targets.ts';
 import { expandEnv, type Env } from './expand-env.ts';
-import { ConfigSchema, type ConfigInput, type GatewayConfig } from './schema.ts';
+import { ConfigSchema, RUNTIME_IDLE_TICK_MS, type ConfigInput, type GatewayConfig } from './schema.ts';
 
 /**
  * What runs when there is no config file, or when a file leaves out both
@@ -47,6 +47,13 @@ export function defineConfig(input: ConfigInput | Record<string, unknown> = {}):
 
 function crossCheck(config: GatewayConfig): string[] {
   const problems: string[] = [];
+  const { sse_keepalive: keepAlive, idle_timeout: idle } = config.server;
+  // A live stream must get a keep-alive comment before the runtime server closes its connection as idle.
+  if (idle !== 0 && (keepAlive === 0 || 2 * keepAlive > idle - RUNTIME_IDLE_TICK_MS)) {
+    problems.push(
+      `server.sse_keepalive: got ${keepAlive / 1000}s with server.idle_timeout ${idle / 1000}s; expected more than 0 and at most (server.idle_timeout - 4s) / 2 = ${(idle - RUNTIME_IDLE_TICK_MS) / 2000}s, or server.idle_timeout: 0, so that the server never closes a live stream as idle`,
+    );
+  }
   const seen = new Map<string, string>();
   config.models.forEach((model, i) => {
     const known = Object.keys(config.providers);

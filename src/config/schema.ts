@@ -56,14 +56,50 @@ function section<T extends v.ObjectEntries>(entries: T) {
   return v.optional(schema, () => ({}) as v.InferInput<typeof schema>);
 }
 
-export const ServerSchema = section({
+/**
+ * Bun's server checks idle connections on a 4-second tick, so a connection may
+ * be closed up to one tick before its idle timeout is due; at or below one
+ * tick, Bun closes even busy connections at the first tick.
+ */
+export const RUNTIME_IDLE_TICK_MS = 4_000;
+/** Bun's largest idle timeout. */
+const MAX_IDLE_TIMEOUT_MS = 255_000;
+const MIN_IDLE_TIMEOUT_MS = 2 * RUNTIME_IDLE_TICK_MS;
+
+const idleTimeout = v.pipe(
+  v.union([v.string(), v.number()], 'expected a duration such as "255s"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const ms = parseDuration(dataset.value);
+    if (ms === undefined || (ms !== 0 && (ms < MIN_IDLE_TIMEOUT_MS || ms > MAX_IDLE_TIMEOUT_MS || ms % 1_000 !== 0))) {
+      addIssue({ message: 'expected 0 (never) or whole seconds from 8s to 255s (the range Bun honours)' });
+      return NEVER;
+    }
+    return ms;
+  }),
+);
+
+const serverEntries = {
   /** Listen address; the PORT environment variable overrides its port. */
   address: v.optional(address, ':8080'),
   /** Larger request bodies are refused with 413 before they are read. */
   max_request_body_size: v.optional(byteSize, '10MiB'),
   /** How long in-flight requests and streams may run after SIGTERM/SIGINT. */
   shutdown_grace: v.optional(duration('30s'), '30s'),
-});
+  /**
+   * A comment (`: keep-alive`) is written to a Responses or Chat Completions
+   * stream at each tick of this period in which nothing else was written, so
+   * proxies and the server's own idle timeout never cut a live stream. 0 disables.
+   */
+  sse_keepalive: v.optional(duration('15s'), '15s'),
+  /**
+   * The runtime server closes a connection on which nothing was sent or
+   * received for this long (Bun's `idleTimeout`, Node's socket timeout;
+   * `Deno.serve` has no such setting and never closes idle connections). 0: never.
+   */
+  idle_timeout: v.optional(idleTimeout, '255s'),
+};
+
+export const ServerSchema = section(serverEntries);
 
 export const LoggingSchema = section({
   format: v.optional(oneOf(['json', 'text']), 'json'),
@@ -196,10 +232,15 @@ const headerMap = v.record(v.string(), v.string('expected a string header value'
  * last) and reasoning models may think for minutes before their next event.
  */
 const httpProviderEntries = {
-  /** Until the upstream's response headers and first event; for a non-streamed call, until the whole answer. */
+  /** Until the upstream's response headers; for a non-streamed call, until the whole answer has been read. */
   timeout_ms: v.optional(wholeNumber(1), 600_000),
-  /** The longest silence allowed between two events of a stream (keep-alive comments count). */
+  /**
+   * The longest a stream may go without a data event, from its response
+   * headers on, whatever `timeout_ms` is. Comments (`: keep-alive`) are not progress.
+   */
   stream_idle_timeout_ms: v.optional(wholeNumber(1), 300_000),
+  /** The longest a stream may last, from the upstream request to its last event. */
+  stream_max_duration_ms: v.optional(wholeNumber(1), 1_800_000),
   /** Extra headers sent with every upstream request; their values are redacted like the key. */
   headers: v.optional(headerMap, {}),
   /** Largest non-streamed answer or error body read from the upstream; a larger one is a 502 and is not read further. */

@@ -109,10 +109,17 @@ export class ServiceUnavailableError extends GatewayError {
   }
 }
 
+/** Which time limit ended an upstream call: `timeout_ms`, `stream_idle_timeout_ms` or `stream_max_duration_ms`. */
+export type TimeLimit = 'timeout' | 'idle_timeout' | 'max_duration';
+
 /** 504: the upstream provider did not answer in time. */
 export class GatewayTimeoutError extends GatewayError {
-  constructor(message: string, options?: GatewayErrorOptions) {
+  /** The limit that fired, when the gateway's own limit did (not an upstream 408/504). */
+  readonly limit: TimeLimit | undefined;
+
+  constructor(message: string, options?: GatewayErrorOptions & { limit?: TimeLimit }) {
     super(504, 'server_error', message, { code: 'upstream_timeout', ...options });
+    this.limit = options?.limit;
   }
 }
 

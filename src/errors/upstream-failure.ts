@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorType } from './gateway-error.ts';
+import { GatewayError, type ErrorType, type TimeLimit } from './gateway-error.ts';
 import { excerpt, redact } from './redact.ts';
 
 /**
@@ -59,6 +59,8 @@ export class UpstreamFailure extends GatewayError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly upstreamRequestId: string | undefined;
+  /** For `timeout`: which of the gateway's limits fired (`timeout_ms`, `stream_idle_timeout_ms`, `stream_max_duration_ms`). */
+  limit: TimeLimit | undefined;
 
   private constructor(init: UpstreamFailureInit) {
     const view = clientView(init.kind, init.upstreamStatus, init.code ?? null, init.retryAfterMs);
@@ -127,8 +129,10 @@ export class UpstreamFailure extends GatewayError {
    * limit); `streaming`: events had already arrived, so the call cannot be
    * repeated without repeating them.
    */
-  static timeout(provider: string, message: string, streaming: boolean): UpstreamFailure {
-    return new UpstreamFailure({ provider, kind: 'timeout', message, retryable: !streaming });
+  static timeout(provider: string, message: string, streaming: boolean, limit?: TimeLimit): UpstreamFailure {
+    const failure = new UpstreamFailure({ provider, kind: 'timeout', message, retryable: !streaming });
+    failure.limit = limit;
+    return failure;
   }
 
   /** `what` (an answer, a stream event) could not be read; `reason` says why, without quoting the upstream unless redacted. */

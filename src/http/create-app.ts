@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { RequestObserver } from './request-observer.ts';
 import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { LiveStreams } from '../streaming/live-streams.ts';
 import type { Inflight } from './inflight.ts';
 import { traceFields } from './request-scope.ts';
 import type { AppEnv } from './types.ts';
@@ -12,6 +13,8 @@ export interface AppOptions {
   inflight: Inflight;
   /** Observers of every request, in order (tracing, metrics). */
   observers?: readonly RequestObserver[];
+  /** The gateway's live streams (keep-alive comments, shutdown). */
+  liveStreams?: LiveStreams;
 }
 
 /**
@@ -19,9 +22,9 @@ export interface AppOptions {
  * middleware, OpenAI-shaped errors, 404 for unknown routes. Routes are added
  * by the caller, then `finish` adds 405 answers for known paths.
  */
-export function createApp({ logger, inflight, observers = [] }: AppOptions): Hono<AppEnv> {
+export function createApp({ logger, inflight, observers = [], liveStreams }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requestContext({ logger, inflight, observers }));
+  app.use('*', requestContext({ logger, inflight, observers, ...(liveStreams ? { liveStreams } : {}) }));
   // Innermost: Hono gives onError only Errors; anything else thrown by a handler becomes one here,
   // so every middleware above (tracing, metrics) sees a normal answer and ends its work.
   app.use('*', async function errorBoundary(_c, next) {

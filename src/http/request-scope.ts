@@ -1,5 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { TraceHeaders } from '../observability/tracing/trace-headers.ts';
+import type { LiveStreams } from '../streaming/live-streams.ts';
 
 /** How a request ended: its response was fully sent, the client went away, or it failed mid-stream. */
 export type Outcome = 'completed' | 'cancelled' | 'failed';
@@ -42,6 +43,8 @@ export class RequestScope {
   traceHeaders: TraceHeaders | undefined;
   /** The error the request failed with, when it did (for the server span). */
   error: unknown;
+  /** Where a streamed response registers for keep-alive comments and shutdown (the gateway's). */
+  liveStreams: LiveStreams | undefined;
   private deferredEnd = false;
   private outcome: Outcome | undefined;
 

@@ -6,12 +6,15 @@ import type { RequestObserver } from '../http/request-observer.ts';
 import { RequestScope, traceFields, type Outcome } from '../http/request-scope.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { LiveStreams } from '../streaming/live-streams.ts';
 
 export interface RequestContextOptions {
   logger: Logger;
   inflight: Inflight;
   /** Tracing, metrics: begun in this order before the route, ended in this order after the response. */
   observers?: readonly RequestObserver[];
+  /** The gateway's live streams, handed to each request's scope. */
+  liveStreams?: LiveStreams;
 }
 
 /** A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers. */
@@ -25,7 +28,7 @@ const ACCEPTABLE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
  * response is finished (for a stream: after its last byte) ends the observers
  * and writes the access log line.
  */
-export function requestContext({ logger, inflight, observers = [] }: RequestContextOptions): MiddlewareHandler<AppEnv> {
+export function requestContext({ logger, inflight, observers = [], liveStreams }: RequestContextOptions): MiddlewareHandler<AppEnv> {
   const beginners = observers.filter((o) => o.begin);
   const finish = (scope: RequestScope, outcome: Outcome): void => {
     inflight.end();
@@ -49,6 +52,7 @@ export function requestContext({ logger, inflight, observers = [] }: RequestCont
     scope.method = c.req.method;
     scope.path = c.req.path;
     scope.requestLength = c.req.header('content-length') ?? null;
+    scope.liveStreams = liveStreams;
     c.set('scope', scope);
     inflight.begin();
     for (const observer of beginners) observer.begin!(scope, c);

@@ -1,7 +1,9 @@
 /**
  * Structured logs: one JSON object per line (or `key=value` text), with the
  * seed's field names (`time`, `level`, `msg`, then context). Fields with an
- * undefined value are left out.
+ * undefined value are left out. A string field (and an error's message) longer
+ * than MAX_FIELD_LENGTH is cut there and marked, so a client's 9 MB model name
+ * never becomes a 9 MB log line.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -22,6 +24,9 @@ export interface LoggerOptions {
   /** Clock in milliseconds since the epoch. */
   now?: () => number;
 }
+
+/** The longest string a log field keeps, in UTF-16 code units (before the marker). */
+export const MAX_FIELD_LENGTH = 1024;
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -64,10 +69,17 @@ function renderText(time: string, level: string, msg: string, fields?: LogFields
 }
 
 function toLoggable(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_FIELD_LENGTH ? capped(value) : value;
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, ...(value.cause instanceof Error ? { cause: value.cause.message } : {}) };
+    return { name: capped(value.name), message: capped(value.message), ...(value.cause instanceof Error ? { cause: capped(value.cause.message) } : {}) };
   }
   return value;
+}
+
+/** `text` cut to MAX_FIELD_LENGTH with a marker saying how much was left out; short strings pay one comparison. */
+function capped(text: string): string {
+  if (text.length <= MAX_FIELD_LENGTH) return text;
+  return `${text.slice(0, MAX_FIELD_LENGTH)}…[${text.length - MAX_FIELD_LENGTH} more characters]`;
 }
 
 /** A logger that discards everything (tests, embedding). */

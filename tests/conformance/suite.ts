@@ -502,6 +502,111 @@ observability:
       }
     });
 
+    test('time limits on a real server: a stream silent longer than the server idle timeout arrives intact with keep-alive comments; stalled and comment-only upstreams end in response.failed; SIGTERM after the grace ends a live stream with response.failed', async () => {
+      const compatible = cases.find((c) => c.name === 'compatible')!.config;
+      // The server idle timeout shortened to 8 s (the least Bun honours), comments every second.
+      const own = await startServer(target, writeConfig(stringify({
+        server: { address: '127.0.0.1:0', idle_timeout: '8s', sse_keepalive: '1s', shutdown_grace: '1s' },
+        logging: { level: 'info' },
+        providers: {
+          patient: { ...compatible, timeout_ms: 5_000, stream_idle_timeout_ms: 30_000 },
+          stalling: { ...compatible, timeout_ms: 5_000, stream_idle_timeout_ms: 300 },
+          slow: { type: 'mock', chunks: 100, chunk_delay_ms: 50 },
+        },
+        models: [{ name: 'slow', provider: 'slow' }],
+      })));
+      const SILENCE_MS = 10_000;
+      const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const silentThenDone: Parameters<typeof fake.script>[1] = {
+        kind: 'raw',
+        respond: async (res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(chunk({ role: 'assistant', content: 'one' }));
+          await sleep(SILENCE_MS);
+          if (res.destroyed) return;
+          res.write(chunk({ content: ' two' }));
+          res.write(chunk({}, 'stop'));
+          res.end('data: [DONE]\n\n');
+        },
+      };
+      fake.script('conf-silent-chat', silentThenDone);
+      fake.script('conf-silent-responses', silentThenDone);
+      fake.script('conf-comments', {
+        kind: 'raw',
+        respond: (res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(chunk({ role: 'assistant', content: 'hi' }));
+          const timer = setInterval(() => res.write(': keep-alive\n\n'), 50);
+          res.on('close', () => clearInterval(timer));
+        },
+      });
+      fake.script('conf-stall', { kind: 'text', chunks: ['a', 'b'], stallAfter: 1 });
+      /** The SSE blocks of a body, each with when it arrived. */
+      const blocks = async (res: Response) => {
+        assert.equal(res.status, 200);
+        const out: Array<{ at: number; text: string }> = [];
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        let pending = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          pending += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = pending.indexOf('\n\n')) !== -1) {
+            out.push({ at: performance.now(), text: pending.slice(0, end) });
+            pending = pending.slice(end + 2);
+          }
+        }
+        assert.equal(pending, '', 'the body ends with a whole event');
+        return out;
+      };
+      const postTo = (path: string, body: unknown) => fetch(`${own.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      try {
+        const [chat, responses] = await Promise.all([
+          blocks(await postTo('/v1/chat/completions', { model: 'patient/conf-silent-chat', messages: [{ role: 'user', content: 'x' }], stream: true })),
+          blocks(await postTo('/v1/responses', { model: 'patient/conf-silent-responses', input: 'x', stream: true })),
+        ]);
+        for (const [api, body] of [['chat', chat], ['responses', responses]] as const) {
+          const comments = body.filter((b) => b.text.startsWith(':'));
+          assert.ok(comments.every((c) => c.text === ': keep-alive'));
+          assert.ok(comments.length >= 5, `${api}: ${comments.length} keep-alive comments`);
+          const gaps = body.slice(1).map((b, i) => b.at - body[i]!.at);
+          assert.ok(Math.max(...gaps) < 3_000, `${api}: a silence of ${Math.max(...gaps)} ms on the wire`);
+        }
+        const chatData = chat.filter((b) => !b.text.startsWith(':')).map((b) => b.text.slice('data: '.length));
+        assert.equal(chatData.at(-1), '[DONE]');
+        assert.equal(chatData.slice(0, -1).map((d) => JSON.parse(d).choices[0]?.delta.content ?? '').join(''), 'one two');
+        const events = parseResponseEvents(responses.filter((b) => !b.text.startsWith(':')).map((b) => `${b.text}\n\n`).join(''));
+        assert.equal(events.at(-1)!.type, 'response.completed');
+        assert.equal(events.at(-1)!.response.output[0].content[0].text, 'one two');
+
+        for (const model of ['stalling/conf-stall', 'stalling/conf-comments']) {
+          const body = await blocks(await postTo('/v1/responses', { model, input: 'x', stream: true }));
+          const data = body.filter((b) => !b.text.startsWith(':')).map((b) => ({ at: b.at, json: JSON.parse(b.text.slice(b.text.indexOf('data: ') + 6)) }));
+          const lastDelta = data.filter((d) => d.json.type === 'response.output_text.delta').at(-1)!;
+          const last = data.at(-1)!;
+          assert.equal(last.json.type, 'response.failed', model);
+          assert.match(last.json.response.error.message, /sent no data for 300 ms \(stream_idle_timeout_ms\)/);
+          assert.ok(last.at - lastDelta.at < 300 + 1_000, `${model}: failed ${last.at - lastDelta.at} ms after the last data event`);
+        }
+
+        const live = await postTo('/v1/responses', { model: 'slow', input: 'x', stream: true });
+        const reading = blocks(live);
+        await sleep(300);
+        own.process.kill('SIGTERM');
+        const body = await reading;
+        const last = JSON.parse(body.filter((b) => !b.text.startsWith(':')).at(-1)!.text.split('data: ')[1]!);
+        assert.equal(last.type, 'response.failed');
+        assert.equal(last.response.error.message, 'The gateway is shutting down.');
+        assert.equal((await own.exited).code, 0);
+        assert.ok(own.logs.some((l) => l.msg === 'request completed' && l.outcome === 'failed' && l.path === '/v1/responses'));
+      } finally {
+        await own.stop();
+      }
+    });
+
     test('a bad config exits non-zero naming each key path', async () => {
       const { code, stderr } = await runToExit(target, writeConfig(BAD_CONFIG));
       assert.equal(code, 1);

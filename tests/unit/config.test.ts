@@ -24,7 +24,7 @@ describe('config defaults', () => {
     assert.equal(config.observability.enabled, true);
     assert.deepEqual(config.observability.metrics, { enabled: true, path: '/metrics', default_metrics: true });
     assert.equal(config.observability.tracing.enabled, false);
-    assert.deepEqual(config.server, { address: { hostname: '0.0.0.0', port: 8080 }, max_request_body_size: 10 * 1024 * 1024, shutdown_grace: 30_000 });
+    assert.deepEqual(config.server, { address: { hostname: '0.0.0.0', port: 8080 }, max_request_body_size: 10 * 1024 * 1024, shutdown_grace: 30_000, sse_keepalive: 15_000, idle_timeout: 255_000 });
   });
 
   test("the seed's observability block parses unchanged", () => {

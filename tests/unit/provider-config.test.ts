@@ -13,7 +13,7 @@ function problems(text: string): readonly string[] {
   assert.fail('config was accepted');
 }
 
-const HTTP_DEFAULTS = { timeout_ms: 600_000, stream_idle_timeout_ms: 300_000, headers: {}, max_response_bytes: 32 * 1024 * 1024, max_event_bytes: 16 * 1024 * 1024 };
+const HTTP_DEFAULTS = { timeout_ms: 600_000, stream_idle_timeout_ms: 300_000, stream_max_duration_ms: 1_800_000, headers: {}, max_response_bytes: 32 * 1024 * 1024, max_event_bytes: 16 * 1024 * 1024 };
 
 describe('provider config', () => {
   test('each type with only its required keys gets the documented defaults', () => {

@@ -166,11 +166,11 @@ describe('time limits', () => {
     }
   });
 
-  test('timeout_ms also covers the first event of a stream whose headers came at once', async () => {
+  test('stream_idle_timeout_ms, not timeout_ms, covers the first event of a stream whose headers came at once', async () => {
     const events = parseResponseEvents(await (await gw.post('/v1/responses', { model: `gemini_fast/${scripted({ kind: 'text', chunks: ['a'], stallAfter: 0 })}`, input: 'x', stream: true })).text());
     const last = events.at(-1)!;
     assert.equal(last.type, 'response.failed');
-    assert.equal(last.response.error.message, "Provider 'gemini_fast' did not answer within 300 ms (timeout_ms).");
+    assert.equal(last.response.error.message, "Provider 'gemini_fast' sent no data for 200 ms (stream_idle_timeout_ms).");
   });
 
   for (const name of ['openai', 'openai_chat', 'anthropic', 'gemini']) {
@@ -181,7 +181,7 @@ describe('time limits', () => {
       assert.ok(Date.now() - started < 1_500);
       const last = events.at(-1)!;
       assert.equal(last.type, 'response.failed');
-      assert.equal(last.response.error.message, `Provider '${name}_fast' sent nothing for 200 ms (stream_idle_timeout_ms).`);
+      assert.equal(last.response.error.message, `Provider '${name}_fast' sent no data for 200 ms (stream_idle_timeout_ms).`);
       assert.equal(last.response.output[0].content[0].text, 'a');
       await fake.waitFor((r) => r.model === model && r.closedEarly);
 

@@ -3,6 +3,7 @@ import { LATENCY_BUCKETS, SIZE_BUCKETS, STORE_BUCKETS } from './buckets.ts';
 import { CounterFamily, type CounterChild } from './counter-family.ts';
 import { GaugeFamily } from './gauge-family.ts';
 import { HistogramFamily, type HistogramChild } from './histogram-family.ts';
+import { STREAM_FAILURE_REASONS, STREAMING_PATHS, type StreamFailureReason } from './stream-failure-reason.ts';
 
 export interface GatewayMetricsOptions {
   /** prom-client's process and runtime metrics (`process_*`, `nodejs_*`). */
@@ -32,6 +33,7 @@ export class GatewayMetrics {
   readonly httpDuration = this.histogram('http_request_duration_seconds', 'HTTP request latency in seconds, until the last byte of the response', ['method', 'path'], LATENCY_BUCKETS);
   readonly httpRequestSize = this.histogram('http_request_size_bytes', 'HTTP request body size in bytes', ['method', 'path'], SIZE_BUCKETS);
   readonly httpResponseSize = this.histogram('http_response_size_bytes', 'HTTP response body size in bytes, streamed bytes included', ['method', 'path'], SIZE_BUCKETS);
+  readonly streamFailures = this.counter('gateway_stream_failures_total', 'Streams that began with status 200 and ended failed (response.failed or a chat error chunk), by reason', ['path', 'reason']);
   readonly overhead = this.histogram('gateway_overhead_seconds', 'Time spent in the gateway itself: request duration minus time waiting for the upstream provider', ['path'], LATENCY_BUCKETS);
 
   readonly providerRequests = this.counter('provider_requests_total', 'Total number of provider API calls', ['provider', 'model', 'operation', 'status']);
@@ -52,8 +54,11 @@ export class GatewayMetrics {
   readonly spansDropped = this.counter('otel_spans_dropped_total', 'Spans not exported: the batch queue was full (queue_full) or their export failed (export_failed)', ['reason']);
 
   private readonly http = new Map<string, Map<string, HttpSeries>>();
+  /** Per streaming route, a child per reason, so the series exist at 0 from start-up. */
+  private readonly failuresByPath = new Map<string, Record<StreamFailureReason, CounterChild>>();
 
   constructor(options: GatewayMetricsOptions) {
+    for (const path of STREAMING_PATHS) this.streamFailureSeries(path);
     if (options.defaultMetrics) {
       collectDefaultMetrics({ register: this.registry });
       // These gauges end in _total, which Prometheus reserves for counters (promtool rejects
@@ -101,6 +106,17 @@ export class GatewayMetrics {
     let child = series.byStatus.get(status);
     if (!child) series.byStatus.set(status, (child = this.httpRequests.child(series.method, series.path, String(status))));
     return child;
+  }
+
+  /** The failure counter of one streaming route and reason. */
+  streamFailure(path: string, reason: StreamFailureReason): CounterChild {
+    return (this.failuresByPath.get(path) ?? this.streamFailureSeries(path))[reason];
+  }
+
+  private streamFailureSeries(path: string): Record<StreamFailureReason, CounterChild> {
+    const children = Object.fromEntries(STREAM_FAILURE_REASONS.map((reason) => [reason, this.streamFailures.child(path, reason)])) as Record<StreamFailureReason, CounterChild>;
+    this.failuresByPath.set(path, children);
+    return children;
   }
 
   /** The exposition, in Prometheus text format. */

@@ -57,6 +57,21 @@ const headerGetter: TextMapGetter<Headers> = {
   keys: (carrier) => [...carrier.keys()],
 };
 
+/**
+ * Bounds on what one span holds, whatever a client sends: attribute values
+ * (a model name, an error message) are cut at 1 KiB, and counts are capped, so
+ * a span's size and its export are bounded. Span events (a recorded
+ * exception) are held to the same limits.
+ */
+export const SPAN_LIMITS = {
+  attributeValueLengthLimit: 1024,
+  attributeCountLimit: 64,
+  eventCountLimit: 32,
+  attributePerEventCountLimit: 16,
+  linkCountLimit: 8,
+  attributePerLinkCountLimit: 8,
+} as const;
+
 /** Export failures are logged at most this often. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
@@ -103,7 +118,7 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     ...(deps.dropped ? { selfObsMeterProvider: droppedSpansBridge(deps.dropped.queueFull) } : {}),
   } as ConstructorParameters<typeof BatchSpanProcessor>[1]);
 
-  const provider = new BasicTracerProvider({ resource, sampler, spanProcessors: [processor] });
+  const provider = new BasicTracerProvider({ resource, sampler, spanProcessors: [processor], spanLimits: SPAN_LIMITS });
   const tracer = provider.getTracer('llm-gateway', deps.serviceVersion);
   const propagator = new W3CTraceContextPropagator();
   let stopped: Promise<void> | undefined;

@@ -10,6 +10,7 @@ import { UpstreamExchange, type UpstreamFetch, type UpstreamSettings } from './u
 export interface HttpProviderConfig {
   timeout_ms: number;
   stream_idle_timeout_ms: number;
+  stream_max_duration_ms: number;
   /** Extra headers for every upstream request; their values are treated as secrets. */
   headers: Readonly<Record<string, string>>;
   /** Largest non-streamed answer or error body read. */
@@ -43,6 +44,7 @@ export abstract class HttpProvider implements Provider {
       provider: name,
       timeoutMs: config.timeout_ms,
       idleTimeoutMs: config.stream_idle_timeout_ms,
+      maxDurationMs: config.stream_max_duration_ms,
       // Configured header values are often credentials too (an organisation key, a proxy token).
       secrets: secretList([secret, ...Object.values(config.headers)]),
       maxResponseBytes: config.max_response_bytes,
@@ -82,7 +84,8 @@ export abstract class HttpProvider implements Provider {
       exchange.end();
       throw unreadable(this.name, new Error('the response has no body'), 'a stream', this.upstream.secrets);
     }
-    const decoder = new SseDecoderStream({ onComment: exchange.touch, maxBufferSize: this.upstream.maxEventBytes, mapError: (error) => exchange.failure(error) });
+    // Comments (`: keep-alive`) are not progress: an upstream that sends only those is stalled.
+    const decoder = new SseDecoderStream({ maxBufferSize: this.upstream.maxEventBytes, mapError: (error) => exchange.failure(error) });
     const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name, this.upstream.secrets));
     // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
     // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.

@@ -9,10 +9,12 @@ import { upstreamError } from './upstream-error.ts';
 export interface UpstreamSettings {
   /** The provider's configured name, for messages. */
   readonly provider: string;
-  /** Until the response headers and, for streams, the first event; for a non-streamed call, the whole answer. */
+  /** Until the response headers; for a non-streamed call, until the whole answer has been read. */
   readonly timeoutMs: number;
-  /** The longest silence allowed between two events of a stream. */
+  /** The longest a stream may go without a data event, from its response headers on. */
   readonly idleTimeoutMs: number;
+  /** The longest a stream may last, from the request on. */
+  readonly maxDurationMs: number;
   /** Values that must never reach a client, a log or a span (the API key, the configured header values), longest first. */
   readonly secrets: readonly string[];
   /** Largest non-streamed answer or error body read (`max_response_bytes`). */
@@ -40,17 +42,23 @@ interface ErrorSink {
 
 /**
  * One HTTP request to an upstream and its answer: the abort wiring (the
- * client going away aborts the fetch), the time limits (`timeout_ms` to the
- * first byte, `stream_idle_timeout_ms` between events) and the translation of
- * every failure into a GatewayError. The time limits share one timer that is
- * re-armed lazily, so an event costs one clock read, not a setTimeout.
+ * client going away aborts the fetch), the time limits and the translation of
+ * every failure into a GatewayError.
+ *
+ * Time limits: `timeout_ms` runs from the request to the response headers (for
+ * a non-streamed call, to the end of the body). Once a stream is attached,
+ * `stream_idle_timeout_ms` runs from the headers to the first data event and
+ * between data events, and `stream_max_duration_ms` from the request to the
+ * stream's end; `timeout_ms` no longer applies. They share one timer that is
+ * re-armed lazily (it wakes at the earliest deadline it knew of and looks
+ * again), so a data event costs one clock read, not a setTimeout.
  */
 export class UpstreamExchange {
   private readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private limitMs: number;
+  private readonly startedAt = performance.now();
   private streaming = false;
-  private lastActivity = performance.now();
+  private lastData = this.startedAt;
   private timedOut: UpstreamFailure | undefined;
   private sink: ErrorSink | undefined;
   private readonly onClientAbort: () => void;
@@ -59,12 +67,11 @@ export class UpstreamExchange {
     private readonly settings: UpstreamSettings,
     private readonly call: ProviderCall,
   ) {
-    this.limitMs = settings.timeoutMs;
     const signal = call.signal;
     this.onClientAbort = () => this.abort(signal.reason);
     if (signal.aborted) this.controller.abort(signal.reason);
     else signal.addEventListener('abort', this.onClientAbort, { once: true });
-    this.timer = setTimeout(this.check, this.limitMs);
+    this.timer = setTimeout(this.check, settings.timeoutMs);
   }
 
   get signal(): AbortSignal {
@@ -118,18 +125,25 @@ export class UpstreamExchange {
     }
   }
 
-  /** From now on the stream is live: `sink` is errored at once if the upstream stalls. */
+  /**
+   * The response headers have arrived and the stream is live: the stream's
+   * limits replace `timeout_ms`, and `sink` is errored at once when one fires.
+   */
   attach(sink: ErrorSink): void {
     this.sink = sink;
+    if (this.streaming) return;
+    this.streaming = true;
+    this.lastData = performance.now();
+    // The timer was set for `timeout_ms`; the stream's first deadline may be earlier.
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(this.check, Math.max(0, this.deadline() - this.lastData));
+    }
   }
 
-  /** An event (or keep-alive comment) arrived: the first one switches from `timeout_ms` to the idle limit. */
+  /** A data event arrived (comments do not count): the idle limit starts again. */
   readonly touch = (): void => {
-    this.lastActivity = performance.now();
-    if (!this.streaming) {
-      this.streaming = true;
-      this.limitMs = this.settings.idleTimeoutMs;
-    }
+    this.lastData = performance.now();
   };
 
   /** Aborts the HTTP request (client gone, or the consumer stopped reading). */
@@ -175,17 +189,29 @@ export class UpstreamExchange {
     return this.failure(error, what, upstreamStatus);
   }
 
+  /** When the next limit is due (performance.now() time). */
+  private deadline(): number {
+    const { timeoutMs, idleTimeoutMs, maxDurationMs } = this.settings;
+    if (!this.streaming) return this.startedAt + timeoutMs;
+    return Math.min(this.lastData + idleTimeoutMs, this.startedAt + maxDurationMs);
+  }
+
   private readonly check = (): void => {
-    const idle = performance.now() - this.lastActivity;
-    if (idle < this.limitMs) {
-      this.timer = setTimeout(this.check, this.limitMs - idle);
+    const now = performance.now();
+    const due = this.deadline();
+    if (now < due) {
+      this.timer = setTimeout(this.check, due - now);
       return;
     }
     this.timer = undefined;
-    const { provider } = this.settings;
-    this.timedOut = this.streaming
-      ? UpstreamFailure.timeout(provider, `Provider '${provider}' sent nothing for ${this.limitMs} ms (stream_idle_timeout_ms).`, true)
-      : UpstreamFailure.timeout(provider, `Provider '${provider}' did not answer within ${this.limitMs} ms (timeout_ms).`, false);
+    const { provider, timeoutMs, idleTimeoutMs, maxDurationMs } = this.settings;
+    if (!this.streaming) {
+      this.timedOut = UpstreamFailure.timeout(provider, `Provider '${provider}' did not answer within ${timeoutMs} ms (timeout_ms).`, false, 'timeout');
+    } else if (now >= this.startedAt + maxDurationMs) {
+      this.timedOut = UpstreamFailure.timeout(provider, `The stream from provider '${provider}' was ended after ${maxDurationMs} ms (stream_max_duration_ms).`, true, 'max_duration');
+    } else {
+      this.timedOut = UpstreamFailure.timeout(provider, `Provider '${provider}' sent no data for ${idleTimeoutMs} ms (stream_idle_timeout_ms).`, true, 'idle_timeout');
+    }
     this.abort(this.timedOut);
     this.sink?.error(this.timedOut);
   };
