@@ -19,7 +19,7 @@ import { InstantProvider } from '../fakes/instant-provider.ts';
  */
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
-/** Cases per property; their sum is the cases per run. */
+/** Cases per property; their sum is the cases per run. `FUZZ_RUNS` (JSON of the same shape) changes them for a longer search. */
 const RUNS = process.env.FUZZ_RUNS ? JSON.parse(process.env.FUZZ_RUNS) : { responses: 8_000, chat: 8_000, json: 2_000, raw: 1_000, headers: 1_500 };
 
 const BASE = 'http://gateway.test';
