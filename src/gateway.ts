@@ -2,6 +2,7 @@ import type { GatewayConfig } from './config/schema.ts';
 import { createStore } from './conversation/create-store.ts';
 import type { ConversationStore } from './conversation/store.ts';
 import { createApp, methodNotAllowed } from './http/create-app.ts';
+import { corsPolicy } from './middleware/cors.ts';
 import { Inflight } from './http/inflight.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { modelsRoutes } from './http/routes/models.ts';
@@ -139,12 +140,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
   healthRoutes(app, { store, router, draining: () => draining });
   if (metrics) metricsRoute(app, observability.metrics.path, metrics);
+  corsPolicy(app, config.server.cors);
   modelsRoutes(app, router);
   responsesRoutes(app, {
     service: new ResponsesService({ router, store, logger, now }),
     maxBodySize: config.server.max_request_body_size,
+    limits: config.server.limits,
   });
-  chatCompletionsRoutes(app, new ChatCompletionsService({ router, logger, now }), config.server.max_request_body_size);
+  chatCompletionsRoutes(app, new ChatCompletionsService({ router, logger, now }), config.server.max_request_body_size, config.server.limits);
   methodNotAllowed(app, {
     ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
     '/health': ['GET', 'HEAD'],

@@ -1,10 +1,11 @@
 import * as v from 'valibot';
-import { functionName, nullable, positiveInt, range, text } from '../http/request-fields.ts';
+import { functionName, intRange, jsonObject, metadata, modelName, nullable, objectOf, positiveInt, range, text, unsupported } from '../http/request-fields.ts';
 
 /**
  * The `POST /v1/chat/completions` body. Top-level keys are strict, as in the
- * Responses schema: a parameter the gateway does not know (or cannot honour,
- * like `logprobs` or `n` > 1) is a 400, never silently ignored. Messages are
+ * Responses schema: a parameter the gateway does not know is a 400, and so is
+ * one it cannot honour (`logprobs: true`, `n` > 1), never silently ignored;
+ * null, OpenAI's "not set", is accepted for every optional one. Messages are
  * lenient about extra keys, so clients can send back what they received.
  */
 
@@ -17,7 +18,7 @@ const ImagePart = v.object({
 });
 const FilePart = v.object({
   type: v.literal('file'),
-  file: v.object({ file_id: v.optional(text), file_data: v.optional(text), filename: v.optional(text) }),
+  file: objectOf({ file_id: v.optional(text), file_data: v.optional(text), filename: v.optional(text) }),
 });
 
 const textContent = v.union([text, v.array(TextPart, 'expected a list of text parts')], 'expected a string or a list of text parts');
@@ -57,7 +58,7 @@ const Tool = v.object({
   function: v.object({
     name: functionName,
     description: nullable(text),
-    parameters: nullable(v.record(v.string(), v.unknown())),
+    parameters: nullable(jsonObject),
     strict: nullable(v.boolean()),
   }),
 });
@@ -74,7 +75,7 @@ const ResponseFormat = v.variant(
     v.object({ type: v.literal('json_object') }),
     v.object({
       type: v.literal('json_schema'),
-      json_schema: v.object({ name: text, schema: v.optional(v.record(v.string(), v.unknown())), strict: nullable(v.boolean()), description: v.optional(text) }),
+      json_schema: v.object({ name: text, schema: v.optional(jsonObject), strict: nullable(v.boolean()), description: v.optional(text) }),
     }),
   ],
   'expected a response format of type text, json_object or json_schema',
@@ -82,10 +83,10 @@ const ResponseFormat = v.variant(
 
 
 export const ChatRequestSchema = v.strictObject({
-  model: v.pipe(text, v.nonEmpty('expected a model name')),
+  model: modelName,
   messages: v.pipe(v.array(Message, 'expected a list of messages'), v.minLength(1, 'expected at least one message')),
   stream: nullable(v.boolean('expected true or false')),
-  stream_options: nullable(v.object({ include_usage: nullable(v.boolean('expected true or false')), include_obfuscation: nullable(v.boolean()) })),
+  stream_options: nullable(objectOf({ include_usage: nullable(v.boolean('expected true or false')), include_obfuscation: nullable(v.boolean('expected true or false')) })),
   max_completion_tokens: nullable(positiveInt),
   /** The older name of max_completion_tokens. */
   max_tokens: nullable(positiveInt),
@@ -101,10 +102,23 @@ export const ChatRequestSchema = v.strictObject({
   reasoning_effort: nullable(v.picklist(['minimal', 'low', 'medium', 'high'], 'expected minimal, low, medium or high')),
   // Accepted for compatibility with OpenAI clients; they do not change what the gateway does (nothing is stored).
   store: nullable(v.boolean('expected true or false')),
-  metadata: nullable(v.record(v.string(), v.string())),
+  metadata: nullable(metadata),
   service_tier: nullable(text),
   prompt_cache_key: nullable(text),
   safety_identifier: nullable(text),
+  prompt_cache_retention: nullable(v.picklist(['in-memory', '24h'], 'expected in-memory or 24h')),
+  verbosity: nullable(v.picklist(['low', 'medium', 'high'], 'expected low, medium or high')),
+  // OpenAI's, with no equivalent here: null (or the neutral value) means not set, anything else is refused.
+  logprobs: unsupported(v.boolean('expected true or false'), (on) => !on),
+  top_logprobs: unsupported(intRange(0, 20), (n) => n === 0),
+  frequency_penalty: unsupported(range(-2, 2), (n) => n === 0),
+  presence_penalty: unsupported(range(-2, 2), (n) => n === 0),
+  logit_bias: unsupported(v.pipe(jsonObject, v.record(v.string(), range(-100, 100))), (bias) => Object.keys(bias).length === 0),
+  seed: unsupported(v.pipe(v.number('expected an integer'), v.integer('expected an integer'))),
+  modalities: unsupported(v.array(v.picklist(['text', 'audio'], 'expected text or audio'), 'expected a list of modalities'), (m) => m.length === 1 && m[0] === 'text'),
+  audio: unsupported(v.unknown()),
+  prediction: unsupported(v.unknown()),
+  web_search_options: unsupported(v.unknown()),
 });
 
 export type ChatRequest = v.InferOutput<typeof ChatRequestSchema>;

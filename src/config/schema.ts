@@ -56,6 +56,23 @@ function section<T extends v.ObjectEntries>(entries: T) {
   return v.optional(schema, () => ({}) as v.InferInput<typeof schema>);
 }
 
+const corsOrigin = v.pipe(
+  v.string('expected an origin such as "https://app.example.com" or "*"'),
+  v.regex(/^(\*|https?:\/\/[^/\s?#]+)$/, 'expected an origin such as "https://app.example.com" (scheme and host, no path) or "*"'),
+  // Browsers send the origin in lower case.
+  v.transform((origin) => origin.toLowerCase()),
+);
+const httpMethod = v.pipe(
+  v.string('expected an HTTP method'),
+  v.regex(/^[A-Za-z]+$/, 'expected an HTTP method such as GET or POST'),
+  v.transform((method) => method.toUpperCase()),
+);
+const headerName = v.pipe(
+  v.string('expected a header name'),
+  v.regex(/^(\*|[A-Za-z0-9!#$%&'*+.^_`|~-]+)$/, 'expected a header name such as "authorization", or "*"'),
+  v.transform((name) => name.toLowerCase()),
+);
+
 /**
  * Bun's server checks idle connections on a 4-second tick, so a connection may
  * be closed up to one tick before its idle timeout is due; at or below one
@@ -97,6 +114,37 @@ const serverEntries = {
    * `Deno.serve` has no such setting and never closes idle connections). 0: never.
    */
   idle_timeout: v.optional(idleTimeout, '255s'),
+  /** Bounds on what one request body may hold; a body beyond one is a 400 naming the field. */
+  limits: section({
+    /** Items of `input` (Responses) or `messages` (Chat Completions). */
+    max_input_items: v.optional(wholeNumber(1), 2048),
+    /** Characters of any one string (or object key) in the body; OpenAI's own limit. */
+    max_string_length: v.optional(wholeNumber(1), 10_485_760),
+    /** Nesting of objects and arrays in the body, the body itself being level 1. */
+    max_json_depth: v.optional(
+      // Deeper values overflow the stack of JSON.stringify and of validation on some runtimes.
+      v.pipe(wholeNumber(1, 'a whole number from 1 to 256'), v.maxValue(256, 'expected a whole number from 1 to 256')),
+      64,
+    ),
+    /** Entries of `tools`. */
+    max_tools: v.optional(wholeNumber(1), 128),
+  }),
+  /**
+   * Cross-origin access from browsers. Absent: no CORS headers, and preflight
+   * requests are refused, so no web page can call the gateway.
+   */
+  cors: v.optional(
+    v.strictObject({
+      /** Origins allowed to call /v1 (`https://app.example.com`), or `*` for any. */
+      allowed_origins: v.pipe(v.array(corsOrigin, 'expected a list of origins'), v.minLength(1, 'expected at least one origin')),
+      /** Methods a preflight may ask for. */
+      allowed_methods: v.optional(v.array(httpMethod, 'expected a list of HTTP methods'), ['GET', 'POST', 'DELETE']),
+      /** Request headers a preflight may ask for; `*` allows whichever it asks for. */
+      allowed_headers: v.optional(v.array(headerName, 'expected a list of header names'), ['*']),
+      /** How long a browser may cache a preflight's answer (`Access-Control-Max-Age`). */
+      max_age: v.optional(duration('10m'), '10m'),
+    }),
+  ),
 };
 
 export const ServerSchema = section(serverEntries);
@@ -422,3 +470,5 @@ export type RetryConfig = v.InferOutput<typeof RetrySchema>;
 export type CircuitBreakerConfig = v.InferOutput<typeof CircuitBreakerSchema>;
 export type ConversationsConfig = GatewayConfig['conversations'];
 export type ObservabilityConfig = GatewayConfig['observability'];
+export type RequestLimits = GatewayConfig['server']['limits'];
+export type CorsConfig = NonNullable<GatewayConfig['server']['cors']>;

@@ -81,6 +81,21 @@ export class PayloadTooLargeError extends GatewayError {
   }
 }
 
+/** 415: the body is not JSON, or is encoded in a way the gateway does not decode. */
+export class UnsupportedMediaTypeError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    // Sending the same body again cannot succeed.
+    super(415, 'invalid_request_error', message, { code: 'unsupported_media_type', headers: { 'x-should-retry': 'false' }, ...options });
+  }
+}
+
+/** 403: a browser's origin (CORS preflight) is not allowed. */
+export class ForbiddenError extends GatewayError {
+  constructor(message: string, options?: GatewayErrorOptions) {
+    super(403, 'permission_error', message, options);
+  }
+}
+
 /** 429: the upstream's rate limit was hit; its `Retry-After` is passed on. */
 export class RateLimitError extends GatewayError {
   constructor(message: string, options?: GatewayErrorOptions) {

@@ -3,6 +3,7 @@ import type { RequestObserver } from './request-observer.ts';
 import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LiveStreams } from '../streaming/live-streams.ts';
+import { quoteValue } from '../errors/quote-value.ts';
 import type { Inflight } from './inflight.ts';
 import { traceFields } from './request-scope.ts';
 import type { AppEnv } from './types.ts';
@@ -35,7 +36,7 @@ export function createApp({ logger, inflight, observers = [], liveStreams }: App
     }
   });
   app.notFound(function notFound(c) {
-    return new NotFoundError(`Invalid URL (${c.req.method} ${c.req.path}).`, { code: 'not_found' }).toResponse();
+    return new NotFoundError(`Invalid URL (${quoteValue(c.req.method, 16).slice(1, -1)} ${quoteValue(c.req.path, 256).slice(1, -1)}).`, { code: 'not_found' }).toResponse();
   });
   app.onError(function onError(error, c) {
     const scope = c.get('scope');

@@ -1,5 +1,7 @@
 import * as v from 'valibot';
 import { InvalidRequestError } from '../errors/gateway-error.ts';
+import { boundedKey } from '../errors/quote-value.ts';
+import { UNSUPPORTED } from './request-fields.ts';
 
 /**
  * Validates a request body against a schema. The first problem becomes a 400
@@ -31,6 +33,9 @@ function issueToError(issue: v.BaseIssue<unknown>): InvalidRequestError {
   if (issue.expected === 'never' && issue.path?.length) {
     return new InvalidRequestError(`Unknown parameter: '${param}'.`, { param, code: 'unknown_parameter' });
   }
+  if (issue.message === UNSUPPORTED) {
+    return new InvalidRequestError(`Unsupported parameter: '${param}' ${UNSUPPORTED}; leave it out or send null.`, { param, code: 'unsupported_parameter' });
+  }
   if (issue.received === 'undefined') {
     return new InvalidRequestError(`Missing required parameter: '${param}'.`, { param, code: 'missing_required_parameter' });
   }
@@ -44,7 +49,10 @@ function issueToError(issue: v.BaseIssue<unknown>): InvalidRequestError {
 function paramOf(issue: v.BaseIssue<unknown>): string {
   let out = '';
   for (const item of issue.path ?? []) {
-    out += typeof item.key === 'number' ? `[${item.key}]` : out === '' ? String(item.key) : `.${String(item.key)}`;
+    // Keys are the client's: a long one is cut, so `param` and the message stay short.
+    const key = typeof item.key === 'number' ? item.key : boundedKey(String(item.key));
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? key : `.${key}`;
+    if (out.length > 256) return `${out.slice(0, 256)}…`;
   }
   return out;
 }

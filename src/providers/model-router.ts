@@ -1,6 +1,7 @@
 import { modelTargets } from '../config/model-targets.ts';
 import type { ModelConfig } from '../config/schema.ts';
 import { NotFoundError } from '../errors/gateway-error.ts';
+import { quoteValue } from '../errors/quote-value.ts';
 import type { Provider } from './provider.ts';
 
 export interface Route {
@@ -68,7 +69,7 @@ export class ModelRouter {
   routeFor(model: string): Route {
     const route = this.resolve(model);
     if (route) return route;
-    throw new NotFoundError(`The model '${model}' does not exist or is not served by this gateway.`, { param: 'model', code: 'model_not_found' });
+    throw new NotFoundError(`The model ${quoteValue(model)} does not exist or is not served by this gateway.`, { param: 'model', code: 'model_not_found' });
   }
 
   /** Every configured name, aliases included, in config order (direct `provider/model` routes are open-ended). */

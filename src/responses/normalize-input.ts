@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../errors/gateway-error.ts';
+import { quoteValue } from '../errors/quote-value.ts';
 import { newId } from './ids.ts';
 import type { RequestItem, RequestPart, ResponsesRequest } from './request-schema.ts';
 import type { ContentPart, ConversationItem, MessageItem } from './types.ts';
@@ -19,7 +20,7 @@ export function normalizeInput(input: ResponsesRequest['input'], history: readon
       for (const o of out) known.set(o.id, o);
       const found = known.get(item.id);
       if (!found) {
-        throw new InvalidRequestError(`Item with id '${item.id}' not found.`, { param: `input[${index}].id`, code: 'item_not_found' });
+        throw new InvalidRequestError(`Item with id ${quoteValue(item.id)} not found.`, { param: `input[${index}].id`, code: 'item_not_found' });
       }
       out.push(found);
     } else {

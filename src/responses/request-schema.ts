@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { functionName, nullable, positiveInt, range, text } from '../http/request-fields.ts';
+import { functionName, intRange, jsonObject, metadata, modelName, nullable, objectOf, positiveInt, range, text, unsupported } from '../http/request-fields.ts';
 
 /**
  * The `POST /v1/responses` body. Top-level keys are strict, as OpenAI's are
@@ -83,7 +83,7 @@ const FunctionToolSchema = v.object({
   type: v.literal('function'),
   name: functionName,
   description: nullable(text),
-  parameters: nullable(v.record(v.string(), v.unknown())),
+  parameters: nullable(jsonObject),
   strict: nullable(v.boolean()),
 });
 
@@ -102,7 +102,7 @@ const TextFormatSchema = v.variant(
     v.object({
       type: v.literal('json_schema'),
       name: text,
-      schema: v.record(v.string(), v.unknown()),
+      schema: jsonObject,
       description: v.optional(text),
       strict: nullable(v.boolean()),
     }),
@@ -110,14 +110,10 @@ const TextFormatSchema = v.variant(
   'expected a format of type text, json_schema or json_object',
 );
 
-const Metadata = v.pipe(
-  v.record(v.pipe(v.string(), v.maxLength(64, 'expected keys of at most 64 characters')), v.pipe(text, v.maxLength(512, 'expected values of at most 512 characters'))),
-  v.check((m) => Object.keys(m).length <= 16, 'expected at most 16 key-value pairs'),
-);
 
 
 export const ResponsesRequestSchema = v.strictObject({
-  model: v.pipe(text, v.nonEmpty('expected a model name')),
+  model: modelName,
   input: v.union([text, v.array(Item, 'expected a list of input items')], 'expected a string or a list of input items'),
   instructions: nullable(text),
   previous_response_id: nullable(v.pipe(text, v.nonEmpty('expected a response id'))),
@@ -131,11 +127,11 @@ export const ResponsesRequestSchema = v.strictObject({
   tools: nullable(v.array(Tool, 'expected a list of tools')),
   tool_choice: nullable(ToolChoiceSchema),
   parallel_tool_calls: nullable(v.boolean('expected true or false')),
-  metadata: nullable(Metadata),
+  metadata: nullable(metadata),
   user: nullable(text),
-  text: nullable(v.object({ format: v.optional(TextFormatSchema), verbosity: nullable(text) })),
+  text: nullable(objectOf({ format: nullable(TextFormatSchema), verbosity: nullable(v.picklist(['low', 'medium', 'high'], 'expected low, medium or high')) })),
   reasoning: nullable(
-    v.object({
+    objectOf({
       effort: nullable(v.picklist(['minimal', 'low', 'medium', 'high'], 'expected minimal, low, medium or high')),
       summary: nullable(v.picklist(['auto', 'concise', 'detailed'], 'expected auto, concise or detailed')),
     }),
@@ -143,11 +139,16 @@ export const ResponsesRequestSchema = v.strictObject({
   truncation: nullable(v.picklist(['auto', 'disabled'], 'expected auto or disabled')),
   // Accepted for compatibility with OpenAI clients; they do not change what the gateway does.
   include: nullable(v.array(text)),
-  stream_options: nullable(v.object({ include_obfuscation: v.optional(v.boolean()) })),
+  stream_options: nullable(objectOf({ include_obfuscation: nullable(v.boolean('expected true or false')) })),
   service_tier: nullable(text),
   prompt_cache_key: nullable(text),
   safety_identifier: nullable(text),
-  top_logprobs: nullable(v.number()),
+  prompt_cache_retention: nullable(v.picklist(['in-memory', '24h'], 'expected in-memory or 24h')),
+  top_logprobs: nullable(intRange(0, 20)),
+  // OpenAI's, with no equivalent here: null means not set.
+  conversation: unsupported(v.unknown()),
+  prompt: unsupported(v.unknown()),
+  context_management: unsupported(v.unknown()),
 });
 
 export type ResponsesRequest = v.InferOutput<typeof ResponsesRequestSchema>;

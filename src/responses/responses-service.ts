@@ -1,5 +1,6 @@
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
+import { quoteValue } from '../errors/quote-value.ts';
 import { traceFields, type RequestScope } from '../http/request-scope.ts';
 import { jsonResponse } from '../http/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
@@ -60,7 +61,7 @@ export class ResponsesService {
     let start = 0;
     if (after !== undefined) {
       start = items.findIndex((item) => item.id === after) + 1;
-      if (start === 0) throw new InvalidRequestError(`No input item with id '${after}' in response '${id}'.`, { param: 'after', code: 'invalid_value' });
+      if (start === 0) throw new InvalidRequestError(`No input item with id ${quoteValue(after)} in response ${quoteValue(id)}.`, { param: 'after', code: 'invalid_value' });
     }
     const data = items.slice(start, start + limit);
     return {
@@ -85,7 +86,7 @@ export class ResponsesService {
     if (request.previous_response_id) {
       const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
       if (!previous) {
-        throw new InvalidRequestError(`Previous response with id '${request.previous_response_id}' not found.`, {
+        throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found.`, {
           param: 'previous_response_id',
           code: 'previous_response_not_found',
         });
@@ -165,18 +166,18 @@ export class ResponsesService {
 }
 
 function responseNotFound(id: string): GatewayError {
-  return new NotFoundError(`Response with id '${id}' not found.`, { param: 'response_id', code: 'response_not_found' });
+  return new NotFoundError(`Response with id ${quoteValue(id)} not found.`, { param: 'response_id', code: 'response_not_found' });
 }
 
 function parseListQuery(query: URLSearchParams): { limit: number; order: 'asc' | 'desc'; after: string | undefined } {
   const rawLimit = query.get('limit');
   const limit = rawLimit === null ? 20 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw new InvalidRequestError(`Invalid value for 'limit': expected an integer from 1 to 100, got ${JSON.stringify(rawLimit)}.`, { param: 'limit', code: 'invalid_value' });
+    throw new InvalidRequestError(`Invalid value for 'limit': expected an integer from 1 to 100, got ${rawLimit === null ? 'null' : quoteValue(rawLimit)}.`, { param: 'limit', code: 'invalid_value' });
   }
   const order = query.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') {
-    throw new InvalidRequestError(`Invalid value for 'order': expected asc or desc, got ${JSON.stringify(order)}.`, { param: 'order', code: 'invalid_value' });
+    throw new InvalidRequestError(`Invalid value for 'order': expected asc or desc, got ${quoteValue(order)}.`, { param: 'order', code: 'invalid_value' });
   }
   return { limit, order, after: query.get('after') ?? undefined };
 }

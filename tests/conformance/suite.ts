@@ -4,10 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
 import { FakeUpstream } from '../fakes/fake-upstream.ts';
 import { anthropicWire } from '../fakes/wire/anthropic-wire.ts';
 import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
@@ -301,6 +301,44 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       assert.equal(wrongMethod.headers.get('allow'), 'POST');
       await check(wrongMethod, 405, 'method_not_allowed');
       await check(await fetch(`${server.baseUrl}/v2/anything`), 404, 'not_found');
+    });
+
+    test('client input: text/plain is 415, 10,000-deep nesting is 400, a gzip body is decoded, a CORS preflight is refused', async () => {
+      const error = async (res: Response, status: number, code: string) => {
+        assert.equal(res.status, status);
+        const body = await res.json();
+        assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
+        assert.equal(body.error.code, code, body.error.message);
+        return body.error;
+      };
+      const json = JSON.stringify({ model: 'mock', input: 'Hi there' });
+      // What a web page may send without a preflight: a text/plain body.
+      await error(await post(json, { headers: { 'content-type': 'text/plain;charset=UTF-8' } }), 415, 'unsupported_media_type');
+      await error(await fetch(`${server.baseUrl}/v1/chat/completions`, { method: 'POST', body: new Blob([json]) }), 415, 'unsupported_media_type');
+      await error(await post(json, { headers: { 'content-type': 'application/json', 'content-encoding': 'br' } }), 415, 'unsupported_media_type');
+
+      const deep = `{"model":"mock","input":"x","tools":[{"type":"function","name":"f","parameters":${'{"a":'.repeat(10_000)}{}${'}'.repeat(10_000)}}]}`;
+      const tooDeep = await error(await post(deep), 400, 'nesting_above_max_depth');
+      assert.match(tooDeep.param, /^tools\[0\]\.parameters\.a/);
+      await error(await post(`{"model":"mock","input":"x","text":{"format":{"type":"json_schema","name":"s","schema":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`), 400, 'nesting_above_max_depth');
+
+      const gzipped = await fetch(`${server.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(json) });
+      assert.equal(gzipped.status, 200);
+      assert.equal((await gzipped.json()).output[0].content[0].text, 'Echo: Hi there');
+      // Small on the wire, over the 64 KiB limit once decoded.
+      const bomb = gzipSync(`{"model":"mock","input":"${' '.repeat(8 * 1024 * 1024)}"}`);
+      await error(await fetch(`${server.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb }), 413, 'request_too_large');
+
+      const preflight = await fetch(`${server.baseUrl}/v1/responses`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://page.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+      await error(preflight, 403, 'cors_not_allowed');
+      const answer = await post(json, { headers: { 'content-type': 'application/json', origin: 'https://page.example.com' } });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get('access-control-allow-origin'), null);
+      await answer.body?.cancel();
     });
 
     test('413 for a body over the limit, answered before the body is sent', async () => {

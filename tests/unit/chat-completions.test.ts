@@ -142,7 +142,7 @@ describe('bad chat requests: 400 in the OpenAI shape, naming the parameter', () 
       [{ model: 'mock' }, 'messages', 'missing_required_parameter', /'messages'/],
       [{ model: 'mock', messages: [] }, 'messages', 'invalid_value', /at least one message/],
       [{ model: 'mock', messages: USER, temprature: 1 }, 'temprature', 'unknown_parameter', /Unknown parameter: 'temprature'/],
-      [{ model: 'mock', messages: USER, logprobs: true }, 'logprobs', 'unknown_parameter', /Unknown parameter/],
+      [{ model: 'mock', messages: USER, logprobs: true }, 'logprobs', 'unsupported_parameter', /Unsupported parameter: 'logprobs'/],
       [{ model: 'mock', messages: USER, n: 2 }, 'n', 'invalid_type', /expected 1/],
       [{ model: 'mock', messages: USER, temperature: 3 }, 'temperature', 'invalid_value', /from 0 to 2/],
       [{ model: 'mock', messages: USER, max_tokens: 0 }, 'max_tokens', 'invalid_value', /integer >= 1/],

@@ -24,7 +24,14 @@ describe('config defaults', () => {
     assert.equal(config.observability.enabled, true);
     assert.deepEqual(config.observability.metrics, { enabled: true, path: '/metrics', default_metrics: true });
     assert.equal(config.observability.tracing.enabled, false);
-    assert.deepEqual(config.server, { address: { hostname: '0.0.0.0', port: 8080 }, max_request_body_size: 10 * 1024 * 1024, shutdown_grace: 30_000, sse_keepalive: 15_000, idle_timeout: 255_000 });
+    assert.deepEqual(config.server, {
+      address: { hostname: '0.0.0.0', port: 8080 },
+      max_request_body_size: 10 * 1024 * 1024,
+      shutdown_grace: 30_000,
+      sse_keepalive: 15_000,
+      idle_timeout: 255_000,
+      limits: { max_input_items: 2048, max_string_length: 10_485_760, max_json_depth: 64, max_tools: 128 },
+    });
   });
 
   test("the seed's observability block parses unchanged", () => {

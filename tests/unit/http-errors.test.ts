@@ -90,7 +90,7 @@ describe('errors are in the OpenAI shape with the right status', () => {
         if (pulled === 100) controller.close();
       },
     });
-    const res = await gateway.fetch(new Request('http://gateway.test/v1/responses', { method: 'POST', body, duplex: 'half' } as RequestInit));
+    const res = await gateway.fetch(new Request('http://gateway.test/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit));
     await expectError(res, 413, { type: 'invalid_request_error', code: 'request_too_large' });
     assert.ok(pulled < 10, `read ${pulled} chunks of 300 bytes for a 1024-byte limit`);
   });

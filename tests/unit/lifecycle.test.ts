@@ -39,7 +39,7 @@ describe('cancellation', () => {
     const { gateway, logs } = testGateway(SLOW, { providers: new Map([['slow', provider]]) });
     const client = new AbortController();
     const pending = gateway.fetch(
-      new Request('http://gateway.test/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'slow', input: 'x' }), signal: client.signal }),
+      new Request('http://gateway.test/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'slow', input: 'x' }), signal: client.signal }),
     );
     await sleep(50);
     client.abort();
@@ -56,7 +56,7 @@ describe('a client abort whatever its reason', () => {
     const { gateway, logs } = testGateway(SLOW, { providers: new Map([['slow', provider]]) });
     const client = new AbortController();
     const pending = gateway.fetch(
-      new Request('http://gateway.test/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'slow', input: 'x' }), signal: client.signal }),
+      new Request('http://gateway.test/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'slow', input: 'x' }), signal: client.signal }),
     );
     await sleep(30);
     client.abort('Client connection prematurely closed.');

@@ -142,7 +142,7 @@ describe('streams settle exactly once', () => {
   test('a client that leaves a non-streamed call: cancelled', async () => {
     const gw = testGateway({ providers: { p: { type: 'mock', ttfb_ms: 5_000 } }, models: [{ name: 'p', provider: 'p' }] });
     const client = new AbortController();
-    const pending = gw.gateway.fetch(new Request('http://gateway.test/v1/responses', { method: 'POST', body: '{"model":"p","input":"x"}', signal: client.signal }));
+    const pending = gw.gateway.fetch(new Request('http://gateway.test/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"p","input":"x"}', signal: client.signal }));
     await sleep(30);
     client.abort();
     assert.equal((await pending).status, 499);

@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
 import type { ChatCompletionsService } from '../../chat-completions/chat-completions-service.ts';
+import type { RequestLimits } from '../../config/schema.ts';
 import { modelCallHandler } from '../model-call-handler.ts';
 import type { AppEnv } from '../types.ts';
 
 /** `POST /v1/chat/completions`. */
-export function chatCompletionsRoutes(app: Hono<AppEnv>, service: ChatCompletionsService, maxBodySize: number): void {
-  app.post('/v1/chat/completions', modelCallHandler(service, maxBodySize));
+export function chatCompletionsRoutes(app: Hono<AppEnv>, service: ChatCompletionsService, maxBodySize: number, limits: RequestLimits): void {
+  app.post('/v1/chat/completions', modelCallHandler(service, { maxBodySize, limits, inputKey: 'messages' }));
 }

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
+import type { RequestLimits } from '../../config/schema.ts';
 import { jsonResponse } from '../json-response.ts';
 import { modelCallHandler } from '../model-call-handler.ts';
 import type { AppEnv } from '../types.ts';
@@ -7,11 +8,12 @@ import type { AppEnv } from '../types.ts';
 export interface ResponsesRouteOptions {
   service: ResponsesService;
   maxBodySize: number;
+  limits: RequestLimits;
 }
 
 /** `/v1/responses` and `/v1/responses/:id[/input_items]`. */
-export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: ResponsesRouteOptions): void {
-  app.post('/v1/responses', modelCallHandler(service, maxBodySize));
+export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize, limits }: ResponsesRouteOptions): void {
+  app.post('/v1/responses', modelCallHandler(service, { maxBodySize, limits, inputKey: 'input' }));
   app.get('/v1/responses/:id', async function retrieveResponse(c) {
     return jsonResponse(await service.retrieve(c.req.param('id'), c.get('scope')));
   });

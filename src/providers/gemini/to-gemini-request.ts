@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../../errors/gateway-error.ts';
+import { quoteValue } from '../../errors/quote-value.ts';
 import type { ContentPart } from '../../responses/types.ts';
 import type { CanonicalRequest } from '../provider.ts';
 import { outputText } from '../translation/content-text.ts';
@@ -46,7 +47,7 @@ export function toGeminiRequest(request: CanonicalRequest): Record<string, unkno
         const name = names.get(item.call_id);
         if (name === undefined) {
           throw new InvalidRequestError(
-            `No function_call with call_id '${item.call_id}' precedes this function_call_output; gemini providers need it to name the function.`,
+            `No function_call with call_id ${quoteValue(item.call_id)} precedes this function_call_output; gemini providers need it to name the function.`,
             { param: `input[${index}].call_id`, code: 'invalid_value' },
           );
         }

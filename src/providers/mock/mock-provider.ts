@@ -5,6 +5,9 @@ import { abortableSleep } from '../abortable-sleep.ts';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import { mockReply, type MockReply } from './mock-text.ts';
 
+/** The longest a stream without delays runs before it lets the event loop serve others. */
+const MAX_BUSY_MS = 4;
+
 type MockConfig = Extract<ProviderConfig, { type: 'mock' }>;
 
 /**
@@ -44,6 +47,7 @@ export class MockProvider implements Provider {
     const events = this.events(request);
     const { ttfb_ms, chunk_delay_ms } = this.config;
     let first = true;
+    let busySince = performance.now();
     return new ReadableStream<CanonicalEvent>(
       {
         async pull(controller) {
@@ -51,7 +55,14 @@ export class MockProvider implements Provider {
           if (next.done) return controller.close();
           const delay = first ? ttfb_ms : next.value.type === 'text.delta' || next.value.type === 'arguments.delta' ? chunk_delay_ms : 0;
           first = false;
-          if (delay > 0) await abortableSleep(delay, signal);
+          if (delay > 0) {
+            await abortableSleep(delay, signal);
+            busySince = performance.now();
+          } else if (performance.now() - busySince > MAX_BUSY_MS) {
+            // Without delays every event is a microtask after the last: a long stream would hold the event loop to the end.
+            await abortableSleep(0, signal);
+            busySince = performance.now();
+          }
           if (next.value.type === 'error') controller.error(next.value.error);
           else controller.enqueue(next.value);
         },

@@ -43,6 +43,12 @@ function itemText(item: ConversationItem): string {
   }
 }
 
+/**
+ * The most of the last user text a reply repeats. Replies stay small whatever
+ * the input, so that neither building nor streaming one holds the event loop.
+ */
+export const ECHO_LIMIT = 4096;
+
 /** FNV-1a, for stable call ids. */
 function hash(text: string): string {
   let h = 0x811c9dc5;
@@ -60,6 +66,7 @@ function hash(text: string): string {
  *   calls that function (or the first one) with `{"input": <last user text>}`;
  * - if the last input item is a function result, it answers `Tool result: <output>`;
  * - otherwise it answers `Echo: <last user text>`.
+ * Texts repeated are cut to their first ECHO_LIMIT characters.
  * With `chunks` set, the reply's words are repeated or cut to exactly that many.
  */
 export function mockReply(request: CanonicalRequest, chunks: number | undefined): MockReply {
@@ -70,6 +77,7 @@ export function mockReply(request: CanonicalRequest, chunks: number | undefined)
     inputTokens += countWords(text);
     if (item.type === 'message' && item.role === 'user') lastUser = text;
   }
+  lastUser = lastUser.slice(0, ECHO_LIMIT);
   const last = request.input[request.input.length - 1];
   const choice = request.tool_choice;
   if (request.tools.length > 0 && choice !== 'auto' && choice !== 'none' && last?.type !== 'function_call_output') {
@@ -82,7 +90,7 @@ export function mockReply(request: CanonicalRequest, chunks: number | undefined)
       inputTokens,
     };
   }
-  const text = last?.type === 'function_call_output' ? `Tool result: ${itemText(last)}` : `Echo: ${lastUser}`;
+  const text = last?.type === 'function_call_output' ? `Tool result: ${itemText(last).slice(0, ECHO_LIMIT)}` : `Echo: ${lastUser}`;
   let words = text.split(/\s+/).filter((w) => w.length > 0);
   if (chunks !== undefined) {
     const cycled: string[] = [];
