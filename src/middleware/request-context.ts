@@ -51,7 +51,7 @@ export function requestContext({ logger, inflight, observers = [] }: RequestCont
     scope.requestLength = c.req.header('content-length') ?? null;
     c.set('scope', scope);
     inflight.begin();
-    for (const observer of beginners) observer.begin!(scope, c);
+    for (const observer of beginners) observer.begin!(scope, c.req.raw);
     try {
       await next();
     } catch (error) {

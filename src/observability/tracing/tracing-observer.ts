@@ -18,8 +18,8 @@ import { traceHeaders } from './trace-headers.ts';
 export function tracingObserver(tracing: Tracing): RequestObserver {
   const tracer = tracing.tracer;
   return {
-    begin(scope, c) {
-      const parent = tracing.extract(c.req.raw.headers);
+    begin(scope, request) {
+      const parent = tracing.extract(request.headers);
       const span = tracer.startSpan(scope.method, { kind: SpanKind.SERVER }, parent);
       scope.span = span;
       if (!span.isRecording()) {
