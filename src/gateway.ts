@@ -2,7 +2,7 @@ import type { GatewayConfig } from './config/schema.ts';
 import { createStore } from './conversation/create-store.ts';
 import type { ConversationStore } from './conversation/store.ts';
 import { createApp, methodNotAllowed } from './http/create-app.ts';
-import { Inflight } from './http/inflight.ts';
+import { Inflight } from './core/inflight.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { modelsRoutes } from './http/routes/models.ts';
 import { responsesRoutes } from './http/routes/responses.ts';

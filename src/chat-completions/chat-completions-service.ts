@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '../errors/gateway-error.ts';
 import { jsonResponse } from '../http/json-response.ts';
 import { providerCall } from '../http/provider-call.ts';
-import { traceFields, type RequestScope } from '../http/request-scope.ts';
+import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import type { RequestObserver } from './request-observer.ts';
+import type { RequestObserver } from '../core/request-observer.ts';
 import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Inflight } from './inflight.ts';
-import { traceFields } from './request-scope.ts';
+import type { Inflight } from '../core/inflight.ts';
+import { traceFields } from '../core/request-scope.ts';
 import type { AppEnv } from './types.ts';
 import { requestContext } from '../middleware/request-context.ts';
 

@@ -1,5 +1,5 @@
 import type { Handler } from 'hono';
-import type { RequestScope } from './request-scope.ts';
+import type { RequestScope } from '../core/request-scope.ts';
 import { linkAbort } from './link-abort.ts';
 import { readJsonBody } from './read-json-body.ts';
 import type { AppEnv } from './types.ts';

@@ -1,4 +1,4 @@
-import type { RequestScope } from './request-scope.ts';
+import type { RequestScope } from '../core/request-scope.ts';
 
 /** Hono context variables every handler can rely on. */
 export interface AppEnv {

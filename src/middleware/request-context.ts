@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { clientClosedRequest, GatewayError, InternalServerError } from '../errors/gateway-error.ts';
-import type { Inflight } from '../http/inflight.ts';
-import type { RequestObserver } from '../http/request-observer.ts';
-import { RequestScope, traceFields, type Outcome } from '../http/request-scope.ts';
+import type { Inflight } from '../core/inflight.ts';
+import type { RequestObserver } from '../core/request-observer.ts';
+import { RequestScope, traceFields, type Outcome } from '../core/request-scope.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { Logger } from '../observability/logger.ts';
 

@@ -1,6 +1,6 @@
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
-import { traceFields, type RequestScope } from '../http/request-scope.ts';
+import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import { jsonResponse } from '../http/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';

@@ -1,4 +1,4 @@
-import type { RequestScope } from '../http/request-scope.ts';
+import type { RequestScope } from '../core/request-scope.ts';
 
 /**
  * The last stage before the client: ends the request scope when the body has

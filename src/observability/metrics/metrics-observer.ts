@@ -1,5 +1,5 @@
-import type { RequestObserver } from '../../http/request-observer.ts';
-import type { RequestScope } from '../../http/request-scope.ts';
+import type { RequestObserver } from '../../core/request-observer.ts';
+import type { RequestScope } from '../../core/request-scope.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 
 /** Methods kept as label values; anything else a client invents is `OTHER`, so the label stays bounded. */

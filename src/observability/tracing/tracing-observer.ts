@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { RequestObserver } from '../../http/request-observer.ts';
-import type { Outcome, RequestScope } from '../../http/request-scope.ts';
+import type { RequestObserver } from '../../core/request-observer.ts';
+import type { Outcome, RequestScope } from '../../core/request-scope.ts';
 import type { Tracing } from './create-tracing.ts';
 import { traceHeaders } from './trace-headers.ts';
 
