@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../errors/gateway-error.ts';
-import { jsonResponse } from '../http/json-response.ts';
+import { jsonResponse } from '../core/json-response.ts';
 import { providerCall } from '../http/provider-call.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import { validateBody } from '../http/validate-body.ts';

@@ -1,4 +1,4 @@
-import { jsonResponse } from '../http/json-response.ts';
+import { jsonResponse } from '../core/json-response.ts';
 
 /**
  * One error hierarchy for everything the gateway answers with an error. Each

@@ -1,7 +1,7 @@
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
-import { jsonResponse } from '../http/json-response.ts';
+import { jsonResponse } from '../core/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { ModelRouter } from '../../providers/model-router.ts';
-import { jsonResponse } from '../json-response.ts';
+import { jsonResponse } from '../../core/json-response.ts';
 import type { AppEnv } from '../types.ts';
 
 /** `GET /v1/models`: every routable model name, in OpenAI's list shape. */

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
-import { jsonResponse } from '../json-response.ts';
+import { jsonResponse } from '../../core/json-response.ts';
 import { modelCallHandler } from '../model-call-handler.ts';
 import type { AppEnv } from '../types.ts';
 
