@@ -4,7 +4,7 @@ import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFou
 import type { Logger } from '../observability/logger.ts';
 import type { Inflight } from '../core/inflight.ts';
 import { traceFields } from '../core/request-scope.ts';
-import type { AppEnv } from './types.ts';
+import type { AppEnv } from '../middleware/app-env.ts';
 import { requestContext } from '../middleware/request-context.ts';
 
 export interface AppOptions {

@@ -4,7 +4,7 @@ import { clientClosedRequest, GatewayError, InternalServerError } from '../error
 import type { Inflight } from '../core/inflight.ts';
 import type { RequestObserver } from '../core/request-observer.ts';
 import { RequestScope, traceFields, type Outcome } from '../core/request-scope.ts';
-import type { AppEnv } from '../http/types.ts';
+import type { AppEnv } from './app-env.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface RequestContextOptions {

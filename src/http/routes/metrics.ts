@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { GatewayMetrics } from '../../observability/metrics/gateway-metrics.ts';
-import type { AppEnv } from '../types.ts';
+import type { AppEnv } from '../../middleware/app-env.ts';
 
 /**
  * The Prometheus scrape endpoint. It is registered before any rate limiting

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { ModelRouter } from '../../providers/model-router.ts';
 import { jsonResponse } from '../../core/json-response.ts';
-import type { AppEnv } from '../types.ts';
+import type { AppEnv } from '../../middleware/app-env.ts';
 
 /** `GET /v1/models`: every routable model name, in OpenAI's list shape. */
 export function modelsRoutes(app: Hono<AppEnv>, router: ModelRouter): void {

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { ResponsesService } from '../../responses/responses-service.ts';
 import { jsonResponse } from '../../core/json-response.ts';
 import { modelCallHandler } from '../model-call-handler.ts';
-import type { AppEnv } from '../types.ts';
+import type { AppEnv } from '../../middleware/app-env.ts';
 
 export interface ResponsesRouteOptions {
   service: ResponsesService;
