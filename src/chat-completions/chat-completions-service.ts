@@ -1,6 +1,6 @@
 import { InvalidRequestError } from '../errors/gateway-error.ts';
 import { jsonResponse } from '../core/json-response.ts';
-import { providerCall } from '../http/provider-call.ts';
+import { providerCall } from '../pipeline/provider-call.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';

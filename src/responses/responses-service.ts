@@ -6,7 +6,7 @@ import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';
 import type { CanonicalRequest } from '../providers/provider.ts';
-import { providerCall } from '../http/provider-call.ts';
+import { providerCall } from '../pipeline/provider-call.ts';
 import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
 import { trackDelivery } from '../streaming/track-delivery.ts';
