@@ -5,7 +5,7 @@ import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ModelRouter, Route } from '../providers/model-router.ts';
-import type { Usage } from '../responses/types.ts';
+import type { Usage } from '../canonical/types.ts';
 import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
 import { trackDelivery } from '../streaming/track-delivery.ts';

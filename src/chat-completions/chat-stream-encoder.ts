@@ -2,7 +2,7 @@ import { toGatewayError, type GatewayError } from '../errors/gateway-error.ts';
 import { toChatUsage } from '../providers/chat-completions/chat-usage.ts';
 import type { CanonicalEvent, FinishStatus } from '../providers/provider.ts';
 import { sseData } from '../streaming/sse.ts';
-import type { Usage } from '../responses/types.ts';
+import type { Usage } from '../canonical/types.ts';
 import { chatFinishReason } from './chat-finish-reason.ts';
 
 export interface ChatStreamOutcome {

@@ -6,7 +6,7 @@ import type {
   TextFormat,
   ToolChoice,
   Usage,
-} from '../responses/types.ts';
+} from '../canonical/types.ts';
 
 /**
  * What a provider is asked to do, in the Responses API's terms. The gateway has

@@ -14,7 +14,7 @@ import { normalizeInput } from './normalize-input.ts';
 import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
-import type { ConversationItem, ResponseObject } from './types.ts';
+import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 
 export interface ResponsesServiceDeps {
   router: ModelRouter;

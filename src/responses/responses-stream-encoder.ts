@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '../providers/provider.ts';
 import { sseEvent } from '../streaming/sse.ts';
 import { newId } from './ids.ts';
 import type { ResponseDraft } from './response-draft.ts';
-import type { IncompleteReason, OutputItem, ResponseObject, Usage } from './types.ts';
+import type { IncompleteReason, OutputItem, ResponseObject, Usage } from '../canonical/types.ts';
 
 interface OpenItem {
   item: OutputItem;

@@ -8,7 +8,7 @@ import { toChatRequest } from '../../src/providers/chat-completions/to-chat-requ
 import { toGeminiRequest } from '../../src/providers/gemini/to-gemini-request.ts';
 import { toResponsesRequest } from '../../src/providers/openai/to-responses-request.ts';
 import type { CanonicalRequest } from '../../src/providers/provider.ts';
-import type { ContentPart, ConversationItem, Role } from '../../src/responses/types.ts';
+import type { ContentPart, ConversationItem, Role } from '../../src/canonical/types.ts';
 import * as v from 'valibot';
 
 const msg = (role: Role, content: ContentPart[]): ConversationItem => ({ type: 'message', id: `msg_${role}`, role, status: 'completed', content });

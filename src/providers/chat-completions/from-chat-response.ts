@@ -1,4 +1,4 @@
-import { makeUsage } from '../../responses/types.ts';
+import { makeUsage } from '../../canonical/types.ts';
 import type { ProviderOutput, ProviderResult } from '../provider.ts';
 import { fromChatFinish } from './chat-finish.ts';
 import { fromChatUsage } from './chat-usage.ts';
