@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
-import type { ResponsesService } from '../../responses/responses-service.ts';
-import { jsonResponse } from '../../core/json-response.ts';
-import { modelCallHandler } from '../model-call-handler.ts';
-import type { AppEnv } from '../../middleware/app-env.ts';
+import type { ResponsesService } from './responses-service.ts';
+import { jsonResponse } from '../core/json-response.ts';
+import { modelCallHandler } from '../http/model-call-handler.ts';
+import type { AppEnv } from '../middleware/app-env.ts';
 
 export interface ResponsesRouteOptions {
   service: ResponsesService;
