@@ -17,10 +17,12 @@ import type { Provider } from './providers/provider.ts';
 import { ResponsesService } from './responses/responses-service.ts';
 import { metricsRoute } from './http/routes/metrics.ts';
 import { metricsObserver } from './observability/metrics/metrics-observer.ts';
-import { InstrumentedProvider } from './observability/instrumented-provider.ts';
+import { instrumentationWrapper } from './observability/instrumentation-wrapper.ts';
 import { InstrumentedStore } from './observability/instrumented-store.ts';
 import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
-import { providerSeries } from './observability/provider-series.ts';
+import type { CallHook } from './pipeline/call-hook.ts';
+import { ModelPipeline } from './pipeline/model-pipeline.ts';
+import type { ProviderWrapper } from './providers/provider-wrapper.ts';
 import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
 import { tracingObserver } from './observability/tracing/tracing-observer.ts';
 import type { Env } from './config/expand-env.ts';
@@ -47,6 +49,8 @@ export interface GatewayDeps {
    * times the CPU per request.
    */
   fetch?: UpstreamFetch;
+  /** Call policy to run besides the configured one (embedding, tests); see CallHook. */
+  callHooks?: readonly CallHook[];
 }
 
 export interface Gateway {
@@ -106,19 +110,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
 
   // Instrumentation wraps providers and the store only when it is on, so a disabled feature costs nothing.
   const instrumented = metrics !== undefined || tracing !== undefined;
-  const router = new ModelRouter(
-    config.models,
-    providers,
-    Math.floor(now() / 1000),
-    instrumented
-      ? (provider, model) =>
-          new InstrumentedProvider(provider, {
-            model: model.name,
-            ...(metrics ? { series: providerSeries(metrics, provider.name, model.name, model.pricing) } : {}),
-            ...(tracing ? { tracing } : {}),
-          })
-      : undefined,
-  );
+  // Each route target's provider, wrapped in this order: the first wraps the provider itself.
+  const wrappers: ProviderWrapper[] = [];
+  if (instrumented) wrappers.push(instrumentationWrapper(metrics, tracing));
+  const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000), wrappers);
+  // Policy around every model call, in order (before: refuse; after: account).
+  const callHooks: CallHook[] = [...(deps.callHooks ?? [])];
+  const pipeline = new ModelPipeline({ router, logger, hooks: callHooks });
   const rawStore = deps.store ?? createStore(config.conversations, { now });
   const store = instrumented
     ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
@@ -135,10 +133,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   if (metrics) metricsRoute(app, observability.metrics.path, metrics);
   modelsRoutes(app, router);
   responsesRoutes(app, {
-    service: new ResponsesService({ router, store, logger, now }),
+    service: new ResponsesService({ pipeline, store, logger, now }),
     maxBodySize: config.server.max_request_body_size,
   });
-  chatCompletionsRoutes(app, new ChatCompletionsService({ router, logger, now }), config.server.max_request_body_size);
+  chatCompletionsRoutes(app, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size);
   methodNotAllowed(app, {
     ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
     '/health': ['GET', 'HEAD'],
