@@ -1,7 +1,7 @@
 import type { GatewayConfig } from './config/schema.ts';
 import { createStore } from './conversation/create-store.ts';
 import type { ConversationStore } from './conversation/store.ts';
-import { createApp, methodNotAllowed } from './http/create-app.ts';
+import { createApp } from './http/create-app.ts';
 import { Inflight } from './core/inflight.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { modelsRoutes } from './http/routes/models.ts';
@@ -21,11 +21,13 @@ import { instrumentationWrapper } from './observability/instrumentation-wrapper.
 import { InstrumentedStore } from './observability/instrumented-store.ts';
 import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
 import type { CallHook } from './pipeline/call-hook.ts';
+import type { RequestHooks } from './middleware/request-hook.ts';
 import { ModelPipeline } from './pipeline/model-pipeline.ts';
 import type { ProviderWrapper } from './providers/provider-wrapper.ts';
 import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
 import { tracingObserver } from './observability/tracing/tracing-observer.ts';
 import type { Env } from './config/expand-env.ts';
+import type { ClientAddress } from './core/client-address.ts';
 import { VERSION } from './version.ts';
 
 /** What the gateway needs from its surroundings; everything has a default. */
@@ -51,11 +53,16 @@ export interface GatewayDeps {
   fetch?: UpstreamFetch;
   /** Call policy to run besides the configured one (embedding, tests); see CallHook. */
   callHooks?: readonly CallHook[];
+  /** Checks every `/v1` request passes, by phase (embedding, tests); see RequestHook. */
+  requestHooks?: RequestHooks;
 }
 
 export interface Gateway {
-  /** The whole gateway as a web-standard handler. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * The whole gateway as a web-standard handler. Adapters pass the peer's
+   * address (`client`), which the request's scope and access log carry.
+   */
+  fetch(request: Request, client?: ClientAddress): Promise<Response>;
   /**
    * Waits until every in-flight request and stream has finished, or `timeoutMs`
    * has passed; resolves whether everything finished. `/ready` answers 503 from
@@ -124,33 +131,25 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const inflight = new Inflight();
   let draining = false;
 
-  const observers = [];
-  if (tracing) observers.push(tracingObserver(tracing));
-  if (metrics) observers.push(metricsObserver(metrics));
-  const app = createApp({ logger, inflight, observers });
-  // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
-  healthRoutes(app, { store, router, draining: () => draining });
-  if (metrics) metricsRoute(app, observability.metrics.path, metrics);
-  modelsRoutes(app, router);
-  responsesRoutes(app, {
-    service: new ResponsesService({ pipeline, store, logger, now }),
-    maxBodySize: config.server.max_request_body_size,
-  });
-  chatCompletionsRoutes(app, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size);
-  methodNotAllowed(app, {
-    ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
-    '/health': ['GET', 'HEAD'],
-    '/ready': ['GET', 'HEAD'],
-    '/v1/models': ['GET', 'HEAD'],
-    '/v1/responses': ['POST'],
-    '/v1/chat/completions': ['POST'],
-    '/v1/responses/:id': ['GET', 'HEAD', 'DELETE'],
-    '/v1/responses/:id/input_items': ['GET', 'HEAD'],
+  const app = createApp({
+    logger,
+    inflight,
+    observers: { tracing: tracing && tracingObserver(tracing), metrics: metrics && metricsObserver(metrics) },
+    hooks: deps.requestHooks ?? {},
+    operational(root) {
+      healthRoutes(root, { store, router, draining: () => draining });
+      if (metrics) metricsRoute(root, observability.metrics.path, metrics);
+    },
+    v1(api) {
+      modelsRoutes(api, router);
+      responsesRoutes(api, { service: new ResponsesService({ pipeline, store, logger, now }), maxBodySize: config.server.max_request_body_size });
+      chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size);
+    },
   });
 
   let closed: Promise<void> | undefined;
   return {
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, client) => app.fetch(request, client),
     drain(timeoutMs) {
       draining = true;
       return inflight.drain(timeoutMs);

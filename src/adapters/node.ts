@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { serve } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import type { ClientAddress } from '../core/client-address.ts';
 import { createGateway } from '../gateway.ts';
 import { nodeFetch } from './node-fetch.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const { config, source } = await loadConfig(process.argv.slice(2), process.env, (path) => readFile(path, 'utf8'));
   const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node }, fetch: nodeFetch });
   const { hostname, port } = listenAddress(config, process.env);
-  const server = serve({ fetch: gateway.fetch, hostname, port }, (info) => {
+  const server = serve({ fetch: (request, env) => gateway.fetch(request, nodePeer(env)), hostname, port }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);
   });
   const onSignal = shutdownHandler({
@@ -24,6 +25,13 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** The peer as node:http saw it; a socket that has already closed has no address. */
+function nodePeer(env: HttpBindings | Http2Bindings): ClientAddress | undefined {
+  const socket = env.incoming.socket;
+  const address = socket.remoteAddress;
+  return address === undefined ? undefined : { address, port: socket.remotePort };
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,7 @@ import type { ChatCompletionsService } from './chat-completions-service.ts';
 import { modelCallHandler } from '../http/model-call-handler.ts';
 import type { AppEnv } from '../middleware/app-env.ts';
 
-/** `POST /v1/chat/completions`. */
+/** `POST /v1/chat/completions`, on the `/v1` sub-app. */
 export function chatCompletionsRoutes(app: Hono<AppEnv>, service: ChatCompletionsService, maxBodySize: number): void {
-  app.post('/v1/chat/completions', modelCallHandler(service, maxBodySize));
+  app.post('/chat/completions', modelCallHandler(service, maxBodySize));
 }

@@ -4,6 +4,7 @@ import { clientClosedRequest, GatewayError, InternalServerError } from '../error
 import type { Inflight } from '../core/inflight.ts';
 import type { RequestObserver } from '../core/request-observer.ts';
 import { RequestScope, traceFields, type Outcome } from '../core/request-scope.ts';
+import type { ClientAddress } from '../core/client-address.ts';
 import type { AppEnv } from './app-env.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -38,6 +39,7 @@ export function requestContext({ logger, inflight, observers = [] }: RequestCont
       path: scope.path,
       route: scope.route,
       status: scope.status,
+      client_address: scope.client?.address,
       outcome,
       duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
     });
@@ -46,6 +48,9 @@ export function requestContext({ logger, inflight, observers = [] }: RequestCont
   return async function requestContext(c, next) {
     const supplied = c.req.header('x-request-id');
     const scope = new RequestScope(supplied && ACCEPTABLE_ID.test(supplied) ? supplied : crypto.randomUUID(), finish);
+    // The environment is the client's address (see AppEnv), absent when nobody passed one.
+    const peer = c.env as Partial<ClientAddress> | undefined;
+    if (peer?.address) scope.client = peer as ClientAddress;
     scope.method = c.req.method;
     scope.path = c.req.path;
     scope.requestLength = c.req.header('content-length') ?? null;
@@ -63,8 +68,8 @@ export function requestContext({ logger, inflight, observers = [] }: RequestCont
       if (!scope.signal.aborted) logger.error('request failed', { request_id: scope.id, ...traceFields(scope), error: failure.cause ?? failure });
     }
     const matched = routePath(c, -1);
-    // Only the catch-all middleware matched: no route did.
-    scope.route = matched === '/*' || matched === '*' ? 'unmatched' : matched;
+    // Only middleware (`*`, `/v1/*`) matched: no route did.
+    scope.route = matched.endsWith('*') ? 'unmatched' : matched;
     scope.status = c.res.status;
     scope.responseLength = c.res.headers.get('content-length');
     c.res.headers.set('x-request-id', scope.id);

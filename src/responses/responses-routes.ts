@@ -9,16 +9,16 @@ export interface ResponsesRouteOptions {
   maxBodySize: number;
 }
 
-/** `/v1/responses` and `/v1/responses/:id[/input_items]`. */
+/** `/v1/responses` and `/v1/responses/:id[/input_items]`, on the `/v1` sub-app. */
 export function responsesRoutes(app: Hono<AppEnv>, { service, maxBodySize }: ResponsesRouteOptions): void {
-  app.post('/v1/responses', modelCallHandler(service, maxBodySize));
-  app.get('/v1/responses/:id', async function retrieveResponse(c) {
+  app.post('/responses', modelCallHandler(service, maxBodySize));
+  app.get('/responses/:id', async function retrieveResponse(c) {
     return jsonResponse(await service.retrieve(c.req.param('id'), c.get('scope')));
   });
-  app.delete('/v1/responses/:id', async function deleteResponse(c) {
+  app.delete('/responses/:id', async function deleteResponse(c) {
     return jsonResponse(await service.delete(c.req.param('id'), c.get('scope')));
   });
-  app.get('/v1/responses/:id/input_items', async function listInputItems(c) {
+  app.get('/responses/:id/input_items', async function listInputItems(c) {
     return jsonResponse(await service.inputItems(c.req.param('id'), new URL(c.req.url).searchParams, c.get('scope')));
   });
 }
