@@ -21,13 +21,14 @@ import { instrumentationWrapper } from './observability/instrumentation-wrapper.
 import { InstrumentedStore } from './observability/instrumented-store.ts';
 import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
 import type { CallHook } from './pipeline/call-hook.ts';
-import type { RequestHooks } from './middleware/request-hook.ts';
+import type { RequestHook, RequestHooks } from './middleware/request-hook.ts';
 import { ModelPipeline } from './pipeline/model-pipeline.ts';
 import type { ProviderWrapper } from './providers/provider-wrapper.ts';
 import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
 import { tracingObserver } from './observability/tracing/tracing-observer.ts';
 import type { Env } from './config/expand-env.ts';
 import type { ClientAddress } from './core/client-address.ts';
+import { Lifecycles, type Lifecycle } from './core/lifecycle.ts';
 import { VERSION } from './version.ts';
 
 /** What the gateway needs from its surroundings; everything has a default. */
@@ -51,6 +52,12 @@ export interface GatewayDeps {
    * times the CPU per request.
    */
   fetch?: UpstreamFetch;
+  /**
+   * Parts the adapter started and the gateway should stop with itself (an
+   * HTTP transport's keep-alive agents), by name. They started first, so they
+   * are shut down last.
+   */
+  lifecycle?: Readonly<Record<string, Lifecycle>>;
   /** Call policy to run besides the configured one (embedding, tests); see CallHook. */
   callHooks?: readonly CallHook[];
   /** Checks every `/v1` request passes, by phase (embedding, tests); see RequestHook. */
@@ -69,9 +76,13 @@ export interface Gateway {
    * the first call on.
    */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Exports the spans still queued. */
+  /** Exports the spans still queued (every part that queues anything). */
   forceFlush(): Promise<void>;
-  /** Flushes telemetry and releases stores and exporters. Safe to call more than once. */
+  /**
+   * Releases everything with connections or background work (adapter parts,
+   * the tracing exporter, the store), once, in reverse start order; a part that
+   * fails is logged and the others still stop. Safe to call more than once.
+   */
   shutdown(): Promise<void>;
   readonly config: GatewayConfig;
   readonly logger: Logger;
@@ -90,6 +101,9 @@ export interface Gateway {
 export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger({ level: config.logging.level, format: config.logging.format, now });
+  // Everything with connections or background work, in start order; shutdown walks it backwards.
+  const lifecycles = new Lifecycles({ onError: (part, action, error) => logger.warn(`${action} failed`, { part, error }) });
+  for (const [name, part] of Object.entries(deps.lifecycle ?? {})) lifecycles.add(name, part);
   const providers = new Map<string, Provider>();
   for (const [name, settings] of Object.entries(config.providers)) {
     const provider = deps.providers?.get(name) ?? createProvider(name, settings, deps.fetch ? { fetch: deps.fetch } : {});
@@ -114,6 +128,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           ...(metrics ? { dropped: { queueFull: metrics.spansDropped.child('queue_full'), exportFailed: metrics.spansDropped.child('export_failed') } } : {}),
         })
       : undefined;
+  if (tracing) lifecycles.add('tracing', tracing);
 
   // Instrumentation wraps providers and the store only when it is on, so a disabled feature costs nothing.
   const instrumented = metrics !== undefined || tracing !== undefined;
@@ -128,14 +143,19 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const store = instrumented
     ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
     : rawStore;
+  // The store's own interface says `close`; the lifecycle list speaks one shape.
+  lifecycles.add('store', { shutdown: () => store.close() });
   const inflight = new Inflight();
   let draining = false;
+  // The /v1 request hooks, by phase: rate limiting runs before authentication whatever is added where.
+  const rateLimitHooks: RequestHook[] = [...(deps.requestHooks?.rateLimit ?? [])];
+  const authHooks: RequestHook[] = [...(deps.requestHooks?.auth ?? [])];
 
   const app = createApp({
     logger,
     inflight,
     observers: { tracing: tracing && tracingObserver(tracing), metrics: metrics && metricsObserver(metrics) },
-    hooks: deps.requestHooks ?? {},
+    hooks: { rateLimit: rateLimitHooks, auth: authHooks },
     operational(root) {
       healthRoutes(root, { store, router, draining: () => draining });
       if (metrics) metricsRoute(root, observability.metrics.path, metrics);
@@ -147,23 +167,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
   });
 
-  let closed: Promise<void> | undefined;
   return {
     fetch: async (request, client) => app.fetch(request, client),
     drain(timeoutMs) {
       draining = true;
       return inflight.drain(timeoutMs);
     },
-    forceFlush: async () => {
-      await tracing?.forceFlush();
-    },
+    forceFlush: () => lifecycles.forceFlush(),
     shutdown() {
       draining = true;
-      closed ??= Promise.all([
-        tracing?.shutdown().catch((error: unknown) => logger.warn('flushing spans at shutdown failed', { error })),
-        store.close(),
-      ]).then(() => {});
-      return closed;
+      return lifecycles.shutdown();
     },
     config,
     logger,
