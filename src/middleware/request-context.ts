@@ -19,8 +19,8 @@ export interface RequestContextOptions {
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /**
- * The first middleware (the seed's chain: request id and logging, then
- * tracing, then metrics): gives the request its id (the client's
+ * The first middleware, which is request id and logging, then tracing, then
+ * metrics (the observers, in that order): gives the request its id (the client's
  * `x-request-id` if acceptable, else a new UUID) and its RequestScope, counts
  * it in flight, lets the observers begin, echoes `x-request-id`, and when the
  * response is finished (for a stream: after its last byte) ends the observers

@@ -1,6 +1,6 @@
 /**
  * Structured logs: one JSON object per line (or `key=value` text), with the
- * seed's field names (`time`, `level`, `msg`, then context). Fields with an
+ * fields `time`, `level`, `msg`, then the context's. Fields with an
  * undefined value are left out.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
