@@ -1,7 +1,7 @@
 import type { CanonicalEvent } from '../canonical/canonical-event.ts';
 import { toGatewayError } from '../errors/gateway-error.ts';
 import type { ModelCall } from '../pipeline/model-call.ts';
-import { toChatUsage } from '../providers/chat-completions/chat-usage.ts';
+import { toChatUsage } from '../providers/openai-chat/chat-usage.ts';
 import { sseData } from '../streaming/sse.ts';
 import type { Usage } from '../canonical/types.ts';
 import { chatFinishReason } from './chat-finish-reason.ts';
