@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { ClientAddress } from '../core/client-address.ts';
 import { createGateway } from '../gateway.ts';
-import { nodeFetch } from './node-fetch.ts';
+import { nodeFetch } from './node-transport.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 
 /** Node.js entry point: `npm start -- -config config.yaml`. */

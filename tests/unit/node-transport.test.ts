@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
-import { bodyStream, nodeFetch } from '../../src/adapters/node-fetch.ts';
+import { bodyStream, nodeFetch } from '../../src/adapters/node-transport.ts';
 
 /** The Node adapter's transport must behave like fetch for everything providers rely on. */
 describe('nodeFetch', () => {
