@@ -1,13 +1,12 @@
 import type { GatewayConfig } from './config/schema.ts';
 import { createStore } from './conversation/create-store.ts';
 import type { ConversationStore } from './conversation/store.ts';
-import { createApp, methodNotAllowed } from './http/create-app.ts';
-import { corsPolicy } from './middleware/cors.ts';
-import { Inflight } from './http/inflight.ts';
+import { createApp } from './http/create-app.ts';
+import { Inflight } from './core/inflight.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { modelsRoutes } from './http/routes/models.ts';
-import { responsesRoutes } from './http/routes/responses.ts';
-import { chatCompletionsRoutes } from './http/routes/chat-completions.ts';
+import { responsesRoutes } from './responses/responses-routes.ts';
+import { chatCompletionsRoutes } from './chat-completions/chat-completions-routes.ts';
 import { ChatCompletionsService } from './chat-completions/chat-completions-service.ts';
 import { DisabledProvider } from './providers/disabled-provider.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -18,15 +17,20 @@ import type { Provider } from './providers/provider.ts';
 import { ResponsesService } from './responses/responses-service.ts';
 import { metricsRoute } from './http/routes/metrics.ts';
 import { metricsObserver } from './observability/metrics/metrics-observer.ts';
-import { InstrumentedProvider } from './observability/instrumented-provider.ts';
+import { instrumentationWrapper } from './observability/instrumentation-wrapper.ts';
 import { InstrumentedStore } from './observability/instrumented-store.ts';
 import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
-import { providerSeries } from './observability/provider-series.ts';
+import type { CallHook } from './pipeline/call-hook.ts';
+import type { RequestHook, RequestHooks } from './middleware/request-hook.ts';
+import { ModelPipeline } from './pipeline/model-pipeline.ts';
+import type { ProviderWrapper } from './providers/provider-wrapper.ts';
 import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
 import { tracingObserver } from './observability/tracing/tracing-observer.ts';
 import type { Env } from './config/expand-env.ts';
+import type { ClientAddress } from './core/client-address.ts';
+import { Lifecycles, type Lifecycle } from './core/lifecycle.ts';
 import { VERSION } from './version.ts';
-import { LiveStreams } from './streaming/live-streams.ts';
+import { LiveStreams } from './core/live-streams.ts';
 import { ServiceUnavailableError } from './errors/gateway-error.ts';
 
 /** At shutdown, how long streams that were cut off get to send their terminal event. */
@@ -53,20 +57,37 @@ export interface GatewayDeps {
    * times the CPU per request.
    */
   fetch?: UpstreamFetch;
+  /**
+   * Parts the adapter started and the gateway should stop with itself (an
+   * HTTP transport's keep-alive agents), by name. They started first, so they
+   * are shut down last.
+   */
+  lifecycle?: Readonly<Record<string, Lifecycle>>;
+  /** Call policy to run besides the configured one (embedding, tests); see CallHook. */
+  callHooks?: readonly CallHook[];
+  /** Checks every `/v1` request passes, by phase (embedding, tests); see RequestHook. */
+  requestHooks?: RequestHooks;
 }
 
 export interface Gateway {
-  /** The whole gateway as a web-standard handler. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * The whole gateway as a web-standard handler. Adapters pass the peer's
+   * address (`client`), which the request's scope and access log carry.
+   */
+  fetch(request: Request, client?: ClientAddress): Promise<Response>;
   /**
    * Waits until every in-flight request and stream has finished, or `timeoutMs`
    * has passed; resolves whether everything finished. `/ready` answers 503 from
    * the first call on.
    */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Exports the spans still queued. */
+  /** Exports the spans still queued (every part that queues anything). */
   forceFlush(): Promise<void>;
-  /** Flushes telemetry and releases stores and exporters. Safe to call more than once. */
+  /**
+   * Releases everything with connections or background work (adapter parts,
+   * the tracing exporter, the store), once, in reverse start order; a part that
+   * fails is logged and the others still stop. Safe to call more than once.
+   */
   shutdown(): Promise<void>;
   readonly config: GatewayConfig;
   readonly logger: Logger;
@@ -85,6 +106,9 @@ export interface Gateway {
 export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger({ level: config.logging.level, format: config.logging.format, now });
+  // Everything with connections or background work, in start order; shutdown walks it backwards.
+  const lifecycles = new Lifecycles({ onError: (part, action, error) => logger.warn(`${action} failed`, { part, error }) });
+  for (const [name, part] of Object.entries(deps.lifecycle ?? {})) lifecycles.add(name, part);
   const providers = new Map<string, Provider>();
   for (const [name, settings] of Object.entries(config.providers)) {
     const provider = deps.providers?.get(name) ?? createProvider(name, settings, deps.fetch ? { fetch: deps.fetch } : {});
@@ -109,82 +133,70 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           ...(metrics ? { dropped: { queueFull: metrics.spansDropped.child('queue_full'), exportFailed: metrics.spansDropped.child('export_failed') } } : {}),
         })
       : undefined;
+  if (tracing) lifecycles.add('tracing', tracing);
 
   // Instrumentation wraps providers and the store only when it is on, so a disabled feature costs nothing.
   const instrumented = metrics !== undefined || tracing !== undefined;
-  const router = new ModelRouter(
-    config.models,
-    providers,
-    Math.floor(now() / 1000),
-    instrumented
-      ? (provider, model) =>
-          new InstrumentedProvider(provider, {
-            model: model.name,
-            ...(metrics ? { series: providerSeries(metrics, provider.name, model.name, model.pricing) } : {}),
-            ...(tracing ? { tracing } : {}),
-          })
-      : undefined,
-  );
+  // Each route target's provider, wrapped in this order: the first wraps the provider itself.
+  const wrappers: ProviderWrapper[] = [];
+  if (instrumented) wrappers.push(instrumentationWrapper(metrics, tracing));
+  const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000), wrappers);
+  // Policy around every model call, in order (before: refuse; after: account).
+  const callHooks: CallHook[] = [...(deps.callHooks ?? [])];
+  const pipeline = new ModelPipeline({ router, logger, hooks: callHooks });
   const rawStore = deps.store ?? createStore(config.conversations, { now });
   const store = instrumented
     ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
     : rawStore;
+  // The store's own interface says `close`; the lifecycle list speaks one shape.
+  lifecycles.add('store', { shutdown: () => store.close() });
   const inflight = new Inflight();
   let draining = false;
+  // The /v1 request hooks, by phase: rate limiting runs before authentication whatever is added where.
+  const rateLimitHooks: RequestHook[] = [...(deps.requestHooks?.rateLimit ?? [])];
+  const authHooks: RequestHook[] = [...(deps.requestHooks?.auth ?? [])];
 
-  const observers = [];
-  if (tracing) observers.push(tracingObserver(tracing));
-  if (metrics) observers.push(metricsObserver(metrics));
   const liveStreams = new LiveStreams(config.server.sse_keepalive);
-  const app = createApp({ logger, inflight, observers, liveStreams });
-  // Probes and scrapes come first: nothing added later (rate limits, auth) applies to them.
-  healthRoutes(app, { store, router, draining: () => draining });
-  if (metrics) metricsRoute(app, observability.metrics.path, metrics);
-  corsPolicy(app, config.server.cors);
-  modelsRoutes(app, router);
-  responsesRoutes(app, {
-    service: new ResponsesService({ router, store, logger, now }),
-    maxBodySize: config.server.max_request_body_size,
-    limits: config.server.limits,
+  // Last in start order, so first to stop: streams still live when the grace period is over end with
+  // their terminal event (never a silent cut) while tracing and the store can still record them.
+  lifecycles.add('streams', {
+    async shutdown() {
+      if (liveStreams.size > 0) {
+        logger.warn('ending streams still live at shutdown', { streams: liveStreams.size });
+        liveStreams.interrupt(new ServiceUnavailableError('The gateway is shutting down.', { code: 'shutting_down' }));
+        await inflight.drain(INTERRUPT_FLUSH_MS);
+      }
+      liveStreams.stop();
+    },
   });
-  chatCompletionsRoutes(app, new ChatCompletionsService({ router, logger, now }), config.server.max_request_body_size, config.server.limits);
-  methodNotAllowed(app, {
-    ...(metrics ? { [observability.metrics.path]: ['GET', 'HEAD'] } : {}),
-    '/health': ['GET', 'HEAD'],
-    '/ready': ['GET', 'HEAD'],
-    '/v1/models': ['GET', 'HEAD'],
-    '/v1/responses': ['POST'],
-    '/v1/chat/completions': ['POST'],
-    '/v1/responses/:id': ['GET', 'HEAD', 'DELETE'],
-    '/v1/responses/:id/input_items': ['GET', 'HEAD'],
+  const app = createApp({
+    logger,
+    inflight,
+    observers: { tracing: tracing && tracingObserver(tracing), metrics: metrics && metricsObserver(metrics) },
+    hooks: { rateLimit: rateLimitHooks, auth: authHooks },
+    cors: config.server.cors,
+    liveStreams,
+    operational(root) {
+      healthRoutes(root, { store, router, draining: () => draining });
+      if (metrics) metricsRoute(root, observability.metrics.path, metrics);
+    },
+    v1(api) {
+      modelsRoutes(api, router);
+      responsesRoutes(api, { service: new ResponsesService({ pipeline, store, logger, now }), maxBodySize: config.server.max_request_body_size, limits: config.server.limits });
+      chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size, config.server.limits);
+    },
   });
 
-  let closed: Promise<void> | undefined;
   return {
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, client) => app.fetch(request, client),
     drain(timeoutMs) {
       draining = true;
       return inflight.drain(timeoutMs);
     },
-    forceFlush: async () => {
-      await tracing?.forceFlush();
-    },
+    forceFlush: () => lifecycles.forceFlush(),
     shutdown() {
       draining = true;
-      closed ??= (async () => {
-        // Streams still live (the grace period is over) end with their terminal event, never a silent cut.
-        if (liveStreams.size > 0) {
-          logger.warn('ending streams still live at shutdown', { streams: liveStreams.size });
-          liveStreams.interrupt(new ServiceUnavailableError('The gateway is shutting down.', { code: 'shutting_down' }));
-          await inflight.drain(INTERRUPT_FLUSH_MS);
-        }
-        liveStreams.stop();
-        await Promise.all([
-          tracing?.shutdown().catch((error: unknown) => logger.warn('flushing spans at shutdown failed', { error })),
-          store.close(),
-        ]);
-      })();
-      return closed;
+      return lifecycles.shutdown();
     },
     config,
     logger,

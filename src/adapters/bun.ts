@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const gateway = createGateway(config, { env: process.env, runtime: { name: 'bun', version: Bun.version } });
   const { hostname, port } = listenAddress(config, process.env);
   const server = Bun.serve({
-    fetch: gateway.fetch,
+    fetch: (request, server) => gateway.fetch(request, server.requestIP(request) ?? undefined),
     hostname,
     port,
     // Bun closes connections idle for 10 s by default, which would cut off a stream whose

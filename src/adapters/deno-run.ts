@@ -1,6 +1,6 @@
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
-import { denoEnv, onDenoSignals } from './deno-env.ts';
+import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
 
 /**
  * Deno entry point that listens by itself: `npm run start:deno -- -config
@@ -18,7 +18,7 @@ try {
       port,
       onListen: (addr) => logStarted(gateway, 'deno', Deno.version.deno, `http://${addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`, source),
     },
-    gateway.fetch,
+    (request, info) => gateway.fetch(request, denoPeer(info)),
   );
   // shutdown() (unlike aborting `signal`, which drops open connections) lets in-flight responses finish.
   onDenoSignals(shutdownHandler({ gateway, stopAccepting: () => server.shutdown(), exit: (code) => Deno.exit(code) }));

@@ -1,6 +1,6 @@
 import { createGateway } from '../gateway.ts';
 import { loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
-import { denoEnv, onDenoSignals } from './deno-env.ts';
+import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
 
 /**
  * The `deno serve` module: `deno serve -A src/adapters/deno.ts [-- -config
@@ -30,4 +30,4 @@ onDenoSignals(
   }),
 );
 
-export default { fetch: gateway.fetch } satisfies Deno.ServeDefaultExport;
+export default { fetch: (request, info) => gateway.fetch(request, denoPeer(info)) } satisfies Deno.ServeDefaultExport;

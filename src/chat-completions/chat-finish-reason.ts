@@ -1,5 +1,5 @@
 import type { FinishStatus } from '../providers/provider.ts';
-import type { IncompleteReason } from '../responses/types.ts';
+import type { IncompleteReason } from '../canonical/types.ts';
 
 /** The `finish_reason` a Chat Completions client expects for a canonical outcome. */
 export function chatFinishReason(status: FinishStatus, reason: IncompleteReason | undefined, calledTools: boolean): 'stop' | 'length' | 'tool_calls' | 'content_filter' {

@@ -1,15 +1,10 @@
-import { toGatewayError, type GatewayError } from '../errors/gateway-error.ts';
-import { toChatUsage } from '../providers/chat-completions/chat-usage.ts';
-import type { CanonicalEvent, FinishStatus } from '../providers/provider.ts';
+import type { CanonicalEvent } from '../canonical/canonical-event.ts';
+import { toGatewayError } from '../errors/gateway-error.ts';
+import type { ModelCall } from '../pipeline/model-call.ts';
+import { toChatUsage } from '../providers/openai-chat/chat-usage.ts';
 import { sseData } from '../streaming/sse.ts';
-import type { Usage } from '../responses/types.ts';
+import type { Usage } from '../canonical/types.ts';
 import { chatFinishReason } from './chat-finish-reason.ts';
-
-export interface ChatStreamOutcome {
-  status: FinishStatus | 'failed';
-  usage: Usage | null;
-  failure?: GatewayError;
-}
 
 export interface ChatStreamOptions {
   id: string;
@@ -17,8 +12,8 @@ export interface ChatStreamOptions {
   created: number;
   /** The client asked for `stream_options.include_usage`: a usage chunk before `[DONE]`, and `usage: null` on the others. */
   includeUsage: boolean;
-  /** Called once, when the stream has ended (for logs). Must not throw. */
-  onEnd: (outcome: ChatStreamOutcome) => void;
+  /** Learns the usage as it comes, and is ended at the terminal chunk. */
+  call: ModelCall;
 }
 
 const DONE = sseData('[DONE]');
@@ -35,7 +30,7 @@ const DONE = sseData('[DONE]');
  * The chunk envelope is the same for every chunk, so it is serialised once.
  */
 export class ChatStreamEncoder extends TransformStream<CanonicalEvent, Uint8Array> {
-  constructor({ id, model, created, includeUsage, onEnd }: ChatStreamOptions) {
+  constructor({ id, model, created, includeUsage, call }: ChatStreamOptions) {
     const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
     const tail = includeUsage ? '],"usage":null}' : ']}';
     const choice = (delta: string, finish: string | null = null) => sseData(`${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${tail}`);
@@ -49,7 +44,7 @@ export class ChatStreamEncoder extends TransformStream<CanonicalEvent, Uint8Arra
       ended = true;
       const failure = toGatewayError(error);
       controller.enqueue(sseData(JSON.stringify(failure.toJSON())));
-      onEnd({ status: 'failed', usage, failure });
+      call.end('failed', failure);
     };
 
     super({
@@ -84,7 +79,7 @@ export class ChatStreamEncoder extends TransformStream<CanonicalEvent, Uint8Arra
           case 'item.done':
             return;
           case 'usage':
-            usage = event.usage;
+            usage = call.usage = event.usage;
             return;
           case 'done':
             ended = true;
@@ -93,7 +88,7 @@ export class ChatStreamEncoder extends TransformStream<CanonicalEvent, Uint8Arra
               controller.enqueue(sseData(`${head}],"usage":${JSON.stringify(toChatUsage(usage))}}`));
             }
             controller.enqueue(DONE);
-            onEnd({ status: event.status, usage });
+            call.end(event.status);
             return;
           case 'error':
             return fail(controller, event.error);

@@ -1,6 +1,6 @@
 import { InvalidRequestError } from '../errors/gateway-error.ts';
 import type { CanonicalRequest } from '../providers/provider.ts';
-import type { ContentPart, ConversationItem, Role, TextFormat } from '../responses/types.ts';
+import type { ContentPart, ConversationItem, Role, TextFormat } from '../canonical/types.ts';
 import type { ChatRequest, ChatRequestMessage } from './request-schema.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { toChatUsage } from '../providers/chat-completions/chat-usage.ts';
-import type { ChatToolCall } from '../providers/chat-completions/chat-wire.ts';
+import { toChatUsage } from '../providers/openai-chat/chat-usage.ts';
+import type { ChatToolCall } from '../providers/openai-chat/chat-wire.ts';
 import type { ProviderResult } from '../providers/provider.ts';
 import { chatFinishReason } from './chat-finish-reason.ts';
 

@@ -185,7 +185,7 @@ export const ObservabilitySchema = section({
     }),
     exporter: section({
       type: v.optional(oneOf(['otlp', 'stdout']), 'otlp'),
-      /** host:port (the seed's form) or a URL; OTLP over HTTP/protobuf, conventionally port 4318. */
+      /** host:port or a URL; OTLP over HTTP/protobuf, conventionally port 4318. */
       endpoint: v.optional(nonEmpty, 'localhost:4318'),
       /** true: plain http; false: https. A URL's own scheme wins. */
       insecure: v.optional(boolean, false),

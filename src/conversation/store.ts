@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { ConversationItem, ResponseObject } from '../responses/types.ts';
+import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 
 /** A stored response: what `GET /v1/responses/{id}` returns and what `previous_response_id` continues. */
 export interface StoredResponse {

@@ -1,4 +1,4 @@
-import { jsonResponse } from '../http/json-response.ts';
+import { jsonResponse } from '../core/json-response.ts';
 
 /**
  * One error hierarchy for everything the gateway answers with an error. Each
@@ -149,4 +149,22 @@ export const CLIENT_CLOSED_REQUEST = 499;
 /** The answer to a request whose client has gone: nobody reads it, but logs and metrics see 499. */
 export function clientClosedRequest(): Response {
   return new GatewayError(CLIENT_CLOSED_REQUEST, 'invalid_request_error', 'The client closed the connection.', { code: 'client_closed_request' }).toResponse();
+}
+
+/** 401: the request carries no credentials, or ones the gateway does not accept. Says how to authenticate. */
+export class AuthenticationError extends GatewayError {
+  constructor(message = 'Missing or invalid credentials.', options: GatewayErrorOptions = {}) {
+    super(401, 'authentication_error', message, {
+      code: 'invalid_api_key',
+      ...options,
+      headers: { 'www-authenticate': 'Bearer', ...options.headers },
+    });
+  }
+}
+
+/** 403: the principal is known but may not do this (a model, an endpoint, another owner's response). */
+export class PermissionError extends GatewayError {
+  constructor(message = 'The credentials used do not allow this request.', options?: GatewayErrorOptions) {
+    super(403, 'permission_error', message, { code: 'permission_denied', ...options });
+  }
 }

@@ -1,10 +1,10 @@
 import type { Handler } from 'hono';
 import type { RequestLimits } from '../config/schema.ts';
 import { checkJsonLimits } from './check-json-limits.ts';
-import type { RequestScope } from './request-scope.ts';
+import type { RequestScope } from '../core/request-scope.ts';
 import { linkAbort } from './link-abort.ts';
 import { readJsonBody } from './read-json-body.ts';
-import type { AppEnv } from './types.ts';
+import type { AppEnv } from '../middleware/app-env.ts';
 
 /** A service that answers a model call (Responses, Chat Completions) from a parsed JSON body. */
 export interface ModelCallService {

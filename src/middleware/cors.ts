@@ -1,7 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { CorsConfig } from '../config/schema.ts';
 import { ForbiddenError } from '../errors/gateway-error.ts';
-import type { AppEnv } from '../http/types.ts';
+import type { AppEnv } from './app-env.ts';
 
 /** Headers a browser page may read from an answer: what the OpenAI SDK looks at. */
 const EXPOSED = 'x-request-id, retry-after, x-should-retry';
@@ -17,7 +17,8 @@ const EXPOSED = 'x-request-id, retry-after, x-should-retry';
  */
 export function corsPolicy(app: Hono<AppEnv>, config: CorsConfig | undefined): void {
   if (config) app.use('/v1/*', cors(config));
-  else app.options('/v1/*', refusePreflight);
+  // Middleware, not an OPTIONS route: a route would make every other /v1 path a 405 instead of a 404.
+  else app.use('/v1/*', refusePreflight);
 }
 
 function isPreflight(request: Request): boolean {

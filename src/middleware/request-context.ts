@@ -1,12 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { clientClosedRequest, GatewayError, InternalServerError } from '../errors/gateway-error.ts';
-import type { Inflight } from '../http/inflight.ts';
-import type { RequestObserver } from '../http/request-observer.ts';
-import { RequestScope, traceFields, type Outcome } from '../http/request-scope.ts';
-import type { AppEnv } from '../http/types.ts';
+import type { Inflight } from '../core/inflight.ts';
+import type { RequestObserver } from '../core/request-observer.ts';
+import { RequestScope, traceFields, type Outcome } from '../core/request-scope.ts';
+import type { ClientAddress } from '../core/client-address.ts';
+import type { AppEnv } from './app-env.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { LiveStreams } from '../streaming/live-streams.ts';
+import type { LiveStreams } from '../core/live-streams.ts';
 
 export interface RequestContextOptions {
   logger: Logger;
@@ -21,8 +22,8 @@ export interface RequestContextOptions {
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /**
- * The first middleware (the seed's chain: request id and logging, then
- * tracing, then metrics): gives the request its id (the client's
+ * The first middleware, which is request id and logging, then tracing, then
+ * metrics (the observers, in that order): gives the request its id (the client's
  * `x-request-id` if acceptable, else a new UUID) and its RequestScope, counts
  * it in flight, lets the observers begin, echoes `x-request-id`, and when the
  * response is finished (for a stream: after its last byte) ends the observers
@@ -41,6 +42,7 @@ export function requestContext({ logger, inflight, observers = [], liveStreams }
       path: scope.path,
       route: scope.route,
       status: scope.status,
+      client_address: scope.client?.address,
       outcome,
       duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
     });
@@ -49,13 +51,16 @@ export function requestContext({ logger, inflight, observers = [], liveStreams }
   return async function requestContext(c, next) {
     const supplied = c.req.header('x-request-id');
     const scope = new RequestScope(supplied && ACCEPTABLE_ID.test(supplied) ? supplied : crypto.randomUUID(), finish);
+    // The environment is the client's address (see AppEnv), absent when nobody passed one.
+    const peer = c.env as Partial<ClientAddress> | undefined;
+    if (peer?.address) scope.client = peer as ClientAddress;
     scope.method = c.req.method;
     scope.path = c.req.path;
     scope.requestLength = c.req.header('content-length') ?? null;
     scope.liveStreams = liveStreams;
     c.set('scope', scope);
     inflight.begin();
-    for (const observer of beginners) observer.begin!(scope, c);
+    for (const observer of beginners) observer.begin!(scope, c.req.raw);
     try {
       await next();
     } catch (error) {
@@ -67,8 +72,8 @@ export function requestContext({ logger, inflight, observers = [], liveStreams }
       if (!scope.signal.aborted) logger.error('request failed', { request_id: scope.id, ...traceFields(scope), error: failure.cause ?? failure });
     }
     const matched = routePath(c, -1);
-    // Only the catch-all middleware matched: no route did.
-    scope.route = matched === '/*' || matched === '*' ? 'unmatched' : matched;
+    // Only middleware (`*`, `/v1/*`) matched: no route did.
+    scope.route = matched.endsWith('*') ? 'unmatched' : matched;
     scope.status = c.res.status;
     scope.responseLength = c.res.headers.get('content-length');
     c.res.headers.set('x-request-id', scope.id);

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
-import type { Usage } from '../responses/types.ts';
+import type { Usage } from '../canonical/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
 import { isSampled, type Tracing } from './tracing/create-tracing.ts';
@@ -27,8 +27,8 @@ type Operation = 'generate' | 'generate_stream';
  * A Provider that observes the provider it wraps, for one configured model:
  * metrics (requests by operation and status, latency, tokens, cost, and for
  * streams time to first event, chunks and stream duration) and a span
- * `provider.generate` / `provider.generate_stream` with the seed's and the
- * OpenTelemetry GenAI attributes, whose context goes upstream as
+ * `provider.generate` / `provider.generate_stream` with the `provider.*` and
+ * the OpenTelemetry GenAI attributes, whose context goes upstream as
  * `traceparent`. The wrapped provider is not changed; with metrics and
  * tracing off this wrapper is not installed at all.
  */

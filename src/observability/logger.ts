@@ -1,6 +1,6 @@
 /**
  * Structured logs: one JSON object per line (or `key=value` text), with the
- * seed's field names (`time`, `level`, `msg`, then context). Fields with an
+ * fields `time`, `level`, `msg`, then the context's. Fields with an
  * undefined value are left out. A string field (and an error's message) longer
  * than MAX_FIELD_LENGTH is cut there and marked, so a client's 9 MB model name
  * never becomes a 9 MB log line.

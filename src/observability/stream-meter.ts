@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '../providers/provider.ts';
-import type { Usage } from '../responses/types.ts';
+import type { Usage } from '../canonical/types.ts';
 import { markErrorSafe } from '../streaming/catch-stream-errors.ts';
 
 export type StreamOutcome = 'success' | 'error' | 'cancelled';

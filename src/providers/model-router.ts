@@ -3,6 +3,7 @@ import type { ModelConfig } from '../config/schema.ts';
 import { NotFoundError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import type { Provider } from './provider.ts';
+import type { ProviderWrapper } from './provider-wrapper.ts';
 
 export interface Route {
   /** What responses report as their model: the configured name, or the `provider/model` the client sent. */
@@ -33,26 +34,27 @@ export const UNKNOWN_MODEL = 'unknown';
 export class ModelRouter {
   private readonly routes = new Map<string, Route>();
   private readonly entries: ModelEntry[] = [];
-  /** Providers as direct routes use them (decorated once, on first use). */
+  /** Providers as direct routes use them (wrapped once, on first use). */
   private readonly direct = new Map<string, Provider>();
 
   /**
-   * `decorate` may wrap each model's provider (instrumentation): it is called
-   * once per configured model, so a wrapper can bind that model's labels, and
-   * once per provider used directly, with the model name `unknown`.
+   * `wrappers` are applied to each target's provider in order (see
+   * ProviderWrapper): once per configured model, so a wrapper can bind that
+   * model's labels, and once per provider used directly, with the model name
+   * `unknown`.
    */
   constructor(
     models: readonly ModelConfig[],
     private readonly providers: ReadonlyMap<string, Provider>,
     createdAt: number,
-    private readonly decorate?: (provider: Provider, model: ModelConfig) => Provider,
+    private readonly wrappers: readonly ProviderWrapper[] = [],
   ) {
     for (const model of models) {
       // Until weighted balancing is in the request path, a model with targets is served by its first.
       const target = modelTargets(model)[0]!;
       const found = providers.get(target.provider);
       if (!found) continue;
-      const provider = decorate ? decorate(found, model) : found;
+      const provider = this.wrap(found, model);
       const route: Route = { name: model.name, provider, providerModelId: target.providerModelId };
       for (const name of [model.name, ...model.aliases]) {
         this.routes.set(name, route);
@@ -89,9 +91,15 @@ export class ModelRouter {
     if (!provider) {
       const found = this.providers.get(name);
       if (!found) return undefined;
-      provider = this.decorate ? this.decorate(found, { name: UNKNOWN_MODEL, provider: name, aliases: [] }) : found;
+      provider = this.wrap(found, { name: UNKNOWN_MODEL, provider: name, aliases: [] });
       this.direct.set(name, provider);
     }
     return { name: model, provider, providerModelId: model.slice(slash + 1) };
+  }
+
+  private wrap(provider: Provider, target: ModelConfig): Provider {
+    let wrapped = provider;
+    for (const wrapper of this.wrappers) wrapped = wrapper(wrapped, target);
+    return wrapped;
   }
 }

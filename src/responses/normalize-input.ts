@@ -2,7 +2,7 @@ import { InvalidRequestError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import { newId } from './ids.ts';
 import type { RequestItem, RequestPart, ResponsesRequest } from './request-schema.ts';
-import type { ContentPart, ConversationItem, MessageItem } from './types.ts';
+import type { ContentPart, ConversationItem, MessageItem } from '../canonical/types.ts';
 
 /**
  * This turn's input as conversation items with ids, in the shape

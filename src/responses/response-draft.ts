@@ -1,7 +1,7 @@
 import type { ProviderOutput } from '../providers/provider.ts';
 import type { ResponsesRequest } from './request-schema.ts';
 import { newId } from './ids.ts';
-import type { IncompleteReason, OutputItem, ResponseError, ResponseObject, ResponseStatus, Usage } from './types.ts';
+import type { IncompleteReason, OutputItem, ResponseError, ResponseObject, ResponseStatus, Usage } from '../canonical/types.ts';
 
 /**
  * A response being produced: the fields known from the request (id, echoes of

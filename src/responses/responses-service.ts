@@ -1,24 +1,21 @@
 import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
-import { traceFields, type RequestScope } from '../http/request-scope.ts';
-import { jsonResponse } from '../http/json-response.ts';
+import { traceFields, type RequestScope } from '../core/request-scope.ts';
+import { jsonResponse } from '../core/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { ModelRouter, Route } from '../providers/model-router.ts';
-import type { CanonicalRequest } from '../providers/provider.ts';
-import { providerCall } from '../http/provider-call.ts';
-import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
-import { SSE_HEADERS } from '../streaming/sse.ts';
-import { trackDelivery } from '../streaming/track-delivery.ts';
+import type { CanonicalRequest } from '../canonical/canonical-request.ts';
+import type { ModelCall } from '../pipeline/model-call.ts';
+import type { ModelPipeline } from '../pipeline/model-pipeline.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
-import type { ConversationItem, ResponseObject } from './types.ts';
+import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 
 export interface ResponsesServiceDeps {
-  router: ModelRouter;
+  pipeline: ModelPipeline;
   store: ConversationStore;
   logger: Logger;
   /** Clock in milliseconds since the epoch. */
@@ -27,8 +24,7 @@ export interface ResponsesServiceDeps {
 
 interface Prepared {
   request: ResponsesRequest;
-  route: Route;
-  canonical: CanonicalRequest;
+  call: ModelCall;
   /** Earlier turns followed by this turn's input: what gets stored. */
   conversation: ConversationItem[];
   inputStart: number;
@@ -41,7 +37,7 @@ export class ResponsesService {
 
   async create(body: unknown, scope: RequestScope): Promise<Response> {
     const prepared = await this.prepare(body, scope);
-    return prepared.request.stream ? this.stream(prepared, scope) : this.generate(prepared, scope);
+    return prepared.request.stream ? this.stream(prepared) : this.generate(prepared);
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
@@ -81,7 +77,7 @@ export class ResponsesService {
 
   private async prepare(body: unknown, scope: RequestScope): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
-    const route = this.deps.router.routeFor(request.model);
+    const route = this.deps.pipeline.route(request.model);
     let history: ConversationItem[] = [];
     if (request.previous_response_id) {
       const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
@@ -111,51 +107,27 @@ export class ResponsesService {
       user: request.user ?? null,
     };
     const draft = new ResponseDraft(request, route.name, this.deps.now());
-    return { request, route, canonical, conversation, inputStart: history.length, draft };
+    const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
+    return { request, call, conversation, inputStart: history.length, draft };
   }
 
-  private async generate(p: Prepared, scope: RequestScope): Promise<Response> {
-    const upstreamStart = performance.now();
-    const result = await p.route.provider.generate(p.canonical, providerCall(scope)).finally(() => {
-      scope.upstreamMs = performance.now() - upstreamStart;
-    });
+  private async generate(p: Prepared): Promise<Response> {
+    const result = await this.deps.pipeline.generate(p.call);
     const response = p.draft.finish(result.status, toOutputItems(result.output, result.status), result.usage, {
       incomplete_reason: result.incomplete_reason,
     });
-    await this.save(p, response, scope);
+    await this.save(p, response, p.call.scope);
     return jsonResponse(response);
   }
 
-  private async stream(p: Prepared, scope: RequestScope): Promise<Response> {
-    // Errors before the upstream accepts the request reject here and are answered with a status.
-    const upstreamStart = performance.now();
-    const events = await p.route.provider.stream(p.canonical, providerCall(scope)).catch((error: unknown) => {
-      scope.upstreamMs = performance.now() - upstreamStart;
-      throw error;
-    });
-    const encoder = new ResponsesStreamEncoder(p.draft, (response, failure) => {
-      // The upstream is done with its last event; what follows is the gateway's own time.
-      scope.upstreamMs = performance.now() - upstreamStart;
-      if (failure) scope.error = failure;
-      if (failure) this.deps.logger.warn('response failed mid-stream', { request_id: scope.id, ...traceFields(scope), provider: p.route.provider.name, model: p.route.name, error: failure });
-      return this.save(p, response, scope);
-    });
-    const body = trackDelivery(catchStreamErrors(events).pipeThrough(encoder), scope);
-    return new Response(body, { headers: SSE_HEADERS });
+  private async stream(p: Prepared): Promise<Response> {
+    const events = await this.deps.pipeline.stream(p.call);
+    const encoder = new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope));
+    return this.deps.pipeline.respond(p.call, events.pipeThrough(encoder));
   }
 
-  /** Stores the finished response (unless `store: false`) and logs it. Never throws: the client still gets its answer. */
+  /** Stores the finished response (unless `store: false`). Never throws: the client still gets its answer. */
   private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<void> {
-    this.deps.logger.info('response generated', {
-      request_id: scope.id,
-      ...traceFields(scope),
-      provider: p.route.provider.name,
-      model: p.route.name,
-      input_tokens: response.usage?.input_tokens,
-      output_tokens: response.usage?.output_tokens,
-      status: response.status,
-      duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
-    });
     if (!response.store) return;
     try {
       await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart }, scope.traceContext);

@@ -1,9 +1,10 @@
-import { toGatewayError, type GatewayError } from '../errors/gateway-error.ts';
-import type { CanonicalEvent } from '../providers/provider.ts';
+import type { CanonicalEvent } from '../canonical/canonical-event.ts';
+import { toGatewayError } from '../errors/gateway-error.ts';
+import type { ModelCall } from '../pipeline/model-call.ts';
 import { sseEvent } from '../streaming/sse.ts';
 import { newId } from './ids.ts';
 import type { ResponseDraft } from './response-draft.ts';
-import type { IncompleteReason, OutputItem, ResponseObject, Usage } from './types.ts';
+import type { IncompleteReason, OutputItem, ResponseObject, Usage } from '../canonical/types.ts';
 
 interface OpenItem {
   item: OutputItem;
@@ -13,11 +14,8 @@ interface OpenItem {
   closedAs?: 'completed' | 'incomplete';
 }
 
-/**
- * Called with the final response before its terminal event is sent (to store
- * it), and with the cause when it failed. Must not throw.
- */
-export type OnTerminal = (response: ResponseObject, failure?: GatewayError) => Promise<void>;
+/** Called with the final response before its terminal event is sent (to store it). Must not throw. */
+export type OnTerminal = (response: ResponseObject) => Promise<void>;
 
 /**
  * Canonical events → the Responses API's SSE stream: `response.created`,
@@ -25,10 +23,11 @@ export type OnTerminal = (response: ResponseObject, failure?: GatewayError) => P
  * with their part and delta events, then exactly one of `response.completed`,
  * `response.incomplete` or `response.failed`. `sequence_number` counts from 0.
  * A provider stream that errors or ends without `done` ends in
- * `response.failed`, never in a silently truncated stream.
+ * `response.failed`, never in a silently truncated stream. The call learns
+ * the usage as it comes and is ended before the terminal event is sent.
  */
 export class ResponsesStreamEncoder extends TransformStream<CanonicalEvent, Uint8Array> {
-  constructor(draft: ResponseDraft, onTerminal: OnTerminal) {
+  constructor(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal) {
     let seq = 0;
     const items: OpenItem[] = [];
     let usage: Usage | null = null;
@@ -96,6 +95,7 @@ export class ResponsesStreamEncoder extends TransformStream<CanonicalEvent, Uint
       for (let i = 0; i < items.length; i++) if (items[i]!.open) close(controller, i, status);
       const output = items.map((entry) => snapshot(entry, entry.closedAs ?? 'completed'));
       const response = draft.finish(status, output, usage, { incomplete_reason: reason });
+      call.end(status);
       await onTerminal(response);
       send(controller, { type: status === 'completed' ? 'response.completed' : 'response.incomplete', response });
     };
@@ -107,7 +107,8 @@ export class ResponsesStreamEncoder extends TransformStream<CanonicalEvent, Uint
       const response = draft.finish('failed', output, usage, {
         error: { code: failure.status >= 500 ? 'server_error' : (failure.code ?? 'invalid_request'), message: failure.message },
       });
-      await onTerminal(response, failure);
+      call.end('failed', failure);
+      await onTerminal(response);
       send(controller, { type: 'response.failed', response });
     };
 
@@ -155,7 +156,7 @@ export class ResponsesStreamEncoder extends TransformStream<CanonicalEvent, Uint
             case 'item.done':
               return close(controller, event.index);
             case 'usage':
-              usage = event.usage;
+              usage = call.usage = event.usage;
               return;
             case 'done':
               return await finish(controller, event.status, event.incomplete_reason);

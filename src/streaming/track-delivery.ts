@@ -1,5 +1,5 @@
-import type { RequestScope } from '../http/request-scope.ts';
-import type { LiveStream } from './live-streams.ts';
+import type { RequestScope } from '../core/request-scope.ts';
+import type { LiveStream } from '../core/live-streams.ts';
 
 /**
  * The last stage before the client: ends the request scope when the body has

@@ -376,6 +376,18 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', models: 'ok' } });
     });
 
+    test("the adapter passes the client's address: the access log line carries it", async () => {
+      // A raw socket, so the test knows the address it connects from.
+      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1');
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const from = socket.localAddress;
+      socket.write('GET /health HTTP/1.1\r\nhost: gateway\r\nx-request-id: conf-peer\r\nconnection: close\r\n\r\n');
+      const line = await server.waitForLog((l) => l.msg === 'request completed' && l.request_id === 'conf-peer', 3_000);
+      socket.destroy();
+      assert.equal(line.client_address, from);
+      assert.match(String(line.client_address), /^(::ffff:)?127\.0\.0\.1$/);
+    });
+
     test('a client disconnecting mid-stream cancels the upstream stream within a second', async () => {
       const controller = new AbortController();
       const res = await post({ model: 'slow', input: 'x', stream: true }, { headers: { 'content-type': 'application/json', 'x-request-id': 'disconnect-1' }, signal: controller.signal });

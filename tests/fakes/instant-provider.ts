@@ -1,4 +1,4 @@
-import { makeUsage } from '../../src/responses/types.ts';
+import { makeUsage } from '../../src/canonical/types.ts';
 import type { CanonicalEvent, Provider, ProviderResult } from '../../src/providers/provider.ts';
 
 /** A provider that answers at once with a fixed short reply, whatever it is asked: the gateway's own work is all there is. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { NodeTransport } from '../../src/adapters/node-fetch.ts';
+import { NodeTransport } from '../../src/adapters/node-transport.ts';
 import { FakeUpstream } from '../fakes/fake-upstream.ts';
 import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import type { Script } from '../fakes/script.ts';

@@ -4,11 +4,11 @@ import { ChatRequestSchema } from '../../src/chat-completions/request-schema.ts'
 import { chatToCanonical } from '../../src/chat-completions/to-canonical.ts';
 import { InvalidRequestError } from '../../src/errors/gateway-error.ts';
 import { toAnthropicRequest } from '../../src/providers/anthropic/to-anthropic-request.ts';
-import { toChatRequest } from '../../src/providers/chat-completions/to-chat-request.ts';
+import { toChatRequest } from '../../src/providers/openai-chat/to-chat-request.ts';
 import { toGeminiRequest } from '../../src/providers/gemini/to-gemini-request.ts';
 import { toResponsesRequest } from '../../src/providers/openai/to-responses-request.ts';
 import type { CanonicalRequest } from '../../src/providers/provider.ts';
-import type { ContentPart, ConversationItem, Role } from '../../src/responses/types.ts';
+import type { ContentPart, ConversationItem, Role } from '../../src/canonical/types.ts';
 import * as v from 'valibot';
 
 const msg = (role: Role, content: ContentPart[]): ConversationItem => ({ type: 'message', id: `msg_${role}`, role, status: 'completed', content });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { meterStream, type StreamStats } from '../../src/observability/stream-meter.ts';
 import type { CanonicalEvent } from '../../src/providers/provider.ts';
-import { makeUsage } from '../../src/responses/types.ts';
+import { makeUsage } from '../../src/canonical/types.ts';
 
 function source(events: CanonicalEvent[], failWith?: Error): ReadableStream<CanonicalEvent> {
   let i = 0;

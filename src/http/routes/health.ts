@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
 import type { ConversationStore } from '../../conversation/store.ts';
 import type { ModelRouter } from '../../providers/model-router.ts';
-import { jsonResponse } from '../json-response.ts';
-import type { AppEnv } from '../types.ts';
+import { jsonResponse } from '../../core/json-response.ts';
+import type { AppEnv } from '../../middleware/app-env.ts';
 
 export interface HealthOptions {
   store: ConversationStore;

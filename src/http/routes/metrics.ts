@@ -1,10 +1,10 @@
 import type { Hono } from 'hono';
 import type { GatewayMetrics } from '../../observability/metrics/gateway-metrics.ts';
-import type { AppEnv } from '../types.ts';
+import type { AppEnv } from '../../middleware/app-env.ts';
 
 /**
- * The Prometheus scrape endpoint. It is registered before any rate limiting
- * or authentication, so scrapes are never refused. A scrape is counted in
+ * The Prometheus scrape endpoint. It is an operational route, outside the
+ * `/v1` sub-app, so no rate limit or authentication ever refuses a scrape. A scrape is counted in
  * `http_requests_total` when it has been answered, so it shows in the next one.
  */
 export function metricsRoute(app: Hono<AppEnv>, path: string, metrics: GatewayMetrics): void {

@@ -1,5 +1,5 @@
-import type { RequestObserver } from '../../http/request-observer.ts';
-import type { Outcome, RequestScope } from '../../http/request-scope.ts';
+import type { RequestObserver } from '../../core/request-observer.ts';
+import type { Outcome, RequestScope } from '../../core/request-scope.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import { streamFailureReason } from './stream-failure-reason.ts';
 

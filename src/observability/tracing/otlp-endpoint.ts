@@ -17,7 +17,7 @@ const TRACES_PATH = '/v1/traces';
  * - OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: the full URL, used as is;
  * - OTEL_EXPORTER_OTLP_ENDPOINT: a base URL, `/v1/traces` is appended;
  * - else `exporter.endpoint`: a URL (its scheme wins; `/v1/traces` is added when
- *   it has no path) or the seed's `host:port` form, with http when `insecure`
+ *   it has no path) or a bare `host:port`, with http when `insecure`
  *   and https otherwise.
  * Headers: `exporter.headers`, then OTEL_EXPORTER_OTLP_HEADERS, then
  * OTEL_EXPORTER_OTLP_TRACES_HEADERS (`k=v,k2=v2`, percent-encoded); later wins per key.

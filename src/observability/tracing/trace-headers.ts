@@ -1,10 +1,7 @@
 import { TraceFlags, type SpanContext } from '@opentelemetry/api';
+import type { TraceHeaders } from '../../core/request-scope.ts';
 
-/** W3C trace-context headers for an upstream request. */
-export interface TraceHeaders {
-  traceparent: string;
-  tracestate?: string;
-}
+export type { TraceHeaders };
 
 /**
  * `traceparent` (and `tracestate`, when there is one) naming `spanContext` as

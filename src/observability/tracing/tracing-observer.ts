@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { RequestObserver } from '../../http/request-observer.ts';
-import type { Outcome, RequestScope } from '../../http/request-scope.ts';
+import type { RequestObserver } from '../../core/request-observer.ts';
+import type { Outcome, RequestScope } from '../../core/request-scope.ts';
 import type { Tracing } from './create-tracing.ts';
 import { traceHeaders } from './trace-headers.ts';
 
@@ -18,8 +18,8 @@ import { traceHeaders } from './trace-headers.ts';
 export function tracingObserver(tracing: Tracing): RequestObserver {
   const tracer = tracing.tracer;
   return {
-    begin(scope, c) {
-      const parent = tracing.extract(c.req.raw.headers);
+    begin(scope, request) {
+      const parent = tracing.extract(request.headers);
       const span = tracer.startSpan(scope.method, { kind: SpanKind.SERVER }, parent);
       scope.span = span;
       if (!span.isRecording()) {

@@ -1,4 +1,4 @@
-import type { ContentPart } from '../../responses/types.ts';
+import type { ContentPart } from '../../canonical/types.ts';
 import type { CanonicalRequest } from '../provider.ts';
 import { parseDataUrl } from '../translation/data-url.ts';
 import { argumentsObject } from '../translation/function-arguments.ts';

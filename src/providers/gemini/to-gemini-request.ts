@@ -1,6 +1,6 @@
 import { InvalidRequestError } from '../../errors/gateway-error.ts';
 import { quoteValue } from '../../errors/quote-value.ts';
-import type { ContentPart } from '../../responses/types.ts';
+import type { ContentPart } from '../../canonical/types.ts';
 import type { CanonicalRequest } from '../provider.ts';
 import { outputText } from '../translation/content-text.ts';
 import { parseDataUrl } from '../translation/data-url.ts';

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../../config/schema.ts';
 import { UpstreamError } from '../../errors/gateway-error.ts';
-import { makeUsage } from '../../responses/types.ts';
+import { makeUsage } from '../../canonical/types.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import { mockReply, type MockReply } from './mock-text.ts';

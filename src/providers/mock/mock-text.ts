@@ -1,5 +1,5 @@
 import type { CanonicalRequest } from '../provider.ts';
-import type { ContentPart, ConversationItem } from '../../responses/types.ts';
+import type { ContentPart, ConversationItem } from '../../canonical/types.ts';
 
 /** What the mock provider answers, derived only from the request so replies are reproducible. */
 export type MockReply =

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../../config/schema.ts';
-import { ChatCompletionsProvider } from '../chat-completions/chat-completions-provider.ts';
+import { ChatCompletionsProvider } from '../openai-chat/chat-completions-provider.ts';
 import type { UpstreamFetch } from '../http/upstream-exchange.ts';
 import type { Provider } from '../provider.ts';
 import { OpenAIResponsesProvider } from './openai-responses-provider.ts';

@@ -1,4 +1,4 @@
-import { makeUsage, type IncompleteReason, type Usage } from '../../responses/types.ts';
+import { makeUsage, type IncompleteReason, type Usage } from '../../canonical/types.ts';
 import type { ResponsesAnswer, ResponsesUsage } from './responses-wire.ts';
 import { tokens } from '../translation/shape.ts';
 

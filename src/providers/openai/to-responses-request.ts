@@ -1,4 +1,4 @@
-import type { ContentPart, ConversationItem } from '../../responses/types.ts';
+import type { ContentPart, ConversationItem } from '../../canonical/types.ts';
 import type { CanonicalRequest } from '../provider.ts';
 import { unsupported } from '../translation/unsupported.ts';
 

@@ -1,4 +1,4 @@
-import type { ContentPart } from '../../responses/types.ts';
+import type { ContentPart } from '../../canonical/types.ts';
 
 /** The text of content parts (input, output and refusal text), joined; images and files have none. */
 export function contentText(parts: readonly ContentPart[]): string {

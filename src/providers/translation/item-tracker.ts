@@ -1,4 +1,4 @@
-import type { IncompleteReason, Usage } from '../../responses/types.ts';
+import type { IncompleteReason, Usage } from '../../canonical/types.ts';
 import type { FinishStatus } from '../provider.ts';
 import type { EventSink } from '../http/stream-translator.ts';
 

@@ -1,4 +1,4 @@
-import type { ContentPart, MessageItem } from '../../responses/types.ts';
+import type { ContentPart, MessageItem } from '../../canonical/types.ts';
 import type { CanonicalRequest } from '../provider.ts';
 import { contentText, outputText } from '../translation/content-text.ts';
 import { unsupported } from '../translation/unsupported.ts';

@@ -1,4 +1,4 @@
-import type { IncompleteReason } from '../../responses/types.ts';
+import type { IncompleteReason } from '../../canonical/types.ts';
 import type { FinishStatus } from '../provider.ts';
 
 /** A Chat Completions `finish_reason` as a canonical status: a cut-off (length, content filter) is incomplete. */

@@ -1,4 +1,4 @@
-import type { RequestScope } from '../http/request-scope.ts';
+import type { RequestScope } from './request-scope.ts';
 
 const KEEP_ALIVE = new TextEncoder().encode(': keep-alive\n\n');
 

@@ -1,9 +1,21 @@
 import type { Context, Span } from '@opentelemetry/api';
-import type { TraceHeaders } from '../observability/tracing/trace-headers.ts';
-import type { LiveStreams } from '../streaming/live-streams.ts';
+import type { LiveStreams } from './live-streams.ts';
+import type { ClientAddress } from './client-address.ts';
+import { ANONYMOUS, type Principal } from './principal.ts';
 
 /** How a request ended: its response was fully sent, the client went away, or it failed mid-stream. */
 export type Outcome = 'completed' | 'cancelled' | 'failed';
+
+/** W3C trace-context headers for an upstream request. */
+export interface TraceHeaders {
+  traceparent: string;
+  tracestate?: string;
+}
+
+/** Work that must learn how the request ended (a model call whose stream is cut off by the client). */
+export interface ScopeListener {
+  scopeEnded(outcome: Outcome): void;
+}
 
 /**
  * One per request, from the first middleware to the last byte of the
@@ -16,6 +28,10 @@ export type Outcome = 'completed' | 'cancelled' | 'failed';
 export class RequestScope {
   readonly controller = new AbortController();
   readonly startedAt = performance.now();
+  /** Who the request acts for: anonymous until an authentication hook says otherwise. */
+  principal: Principal = ANONYMOUS;
+  /** The peer's address, when the runtime adapter passed it. */
+  client: ClientAddress | undefined;
   method = '';
   /** The URL path as requested. */
   path = '';
@@ -45,6 +61,8 @@ export class RequestScope {
   error: unknown;
   /** Where a streamed response registers for keep-alive comments and shutdown (the gateway's). */
   liveStreams: LiveStreams | undefined;
+  /** Told when the request ends, before the observers are. */
+  listener: ScopeListener | undefined;
   private deferredEnd = false;
   private outcome: Outcome | undefined;
 
@@ -74,6 +92,7 @@ export class RequestScope {
     if (outcome === 'cancelled' && !this.controller.signal.aborted) {
       this.controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
     }
+    this.listener?.scopeEnded(outcome);
     this.finish(this, outcome);
   }
 }

@@ -1,4 +1,4 @@
-import { makeUsage, type Usage } from '../../responses/types.ts';
+import { makeUsage, type Usage } from '../../canonical/types.ts';
 import type { ChatUsage } from './chat-wire.ts';
 import { tokens } from '../translation/shape.ts';
 

@@ -1,5 +1,5 @@
 import type { ProviderCall } from '../providers/provider.ts';
-import type { RequestScope } from './request-scope.ts';
+import type { RequestScope } from '../core/request-scope.ts';
 
 /**
  * What a provider gets to know about the request it serves: its cancellation,

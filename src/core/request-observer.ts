@@ -1,6 +1,4 @@
-import type { Context as HonoContext } from 'hono';
 import type { Outcome, RequestScope } from './request-scope.ts';
-import type { AppEnv } from './types.ts';
 
 /**
  * Something that watches every request, called by the request-context
@@ -11,6 +9,6 @@ import type { AppEnv } from './types.ts';
  * stream (metrics record, the span ends).
  */
 export interface RequestObserver {
-  begin?(scope: RequestScope, c: HonoContext<AppEnv>): void;
+  begin?(scope: RequestScope, request: Request): void;
   end(scope: RequestScope, outcome: Outcome): void;
 }

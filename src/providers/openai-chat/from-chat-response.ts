@@ -1,4 +1,4 @@
-import { makeUsage } from '../../responses/types.ts';
+import { makeUsage } from '../../canonical/types.ts';
 import type { ProviderOutput, ProviderResult } from '../provider.ts';
 import { list, modelName, object, optionalList, optionalObject, optionalString, ShapeError, string } from '../translation/shape.ts';
 import { fromChatFinish } from './chat-finish.ts';

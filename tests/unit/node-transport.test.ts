@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { bodyStream, NodeTransport } from '../../src/adapters/node-fetch.ts';
+import { bodyStream, NodeTransport } from '../../src/adapters/node-transport.ts';
 
 /** The Node adapter's transport must behave like fetch for everything providers rely on. */
 describe('NodeTransport', () => {

@@ -1,8 +1,0 @@
-import type { RequestScope } from './request-scope.ts';
-
-/** Hono context variables every handler can rely on. */
-export interface AppEnv {
-  Variables: {
-    scope: RequestScope;
-  };
-}
