@@ -256,13 +256,14 @@ export const ConversationsSchema = v.optional(
   { store: 'memory' },
 );
 
-/** A URL an identity provider answers on: https, or http on a loopback host (local test issuers). */
+/** A URL an identity provider may answer on: https, or http on a loopback host (local test issuers). */
+export function isIdentityProviderUrl(value: string): boolean {
+  return /^https:\/\/[^/\s]+/.test(value) || /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/.test(value);
+}
+
 const identityProviderUrl = v.pipe(
   v.string('expected a URL'),
-  v.check(
-    (value) => /^https:\/\/[^/\s]+/.test(value) || /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/.test(value),
-    'expected an https:// URL (http:// only for localhost)',
-  ),
+  v.check(isIdentityProviderUrl, 'expected an https:// URL (http:// only for localhost)'),
 );
 
 const positiveNumber = (what: string) => v.pipe(v.number(`expected ${what}`), v.check((n) => Number.isFinite(n) && n > 0, `expected ${what}`));
