@@ -44,6 +44,9 @@ export class GatewayMetrics {
   readonly storeOperations = this.counter('conversation_operations_total', 'Total number of conversation store operations', ['operation', 'backend', 'status']);
   readonly storeDuration = this.histogram('conversation_operation_duration_seconds', 'Conversation store operation latency in seconds', ['operation', 'backend'], STORE_BUCKETS);
 
+  readonly authFailures = this.counter('auth_failures_total', 'Requests refused by authentication, by reason', ['reason']);
+  readonly rateLimitDecisions = this.counter('rate_limit_decisions_total', 'Rate limit decisions per limit checked: allowed, refused, or error (the backend could not be asked)', ['decision', 'limit']);
+
   readonly spansDropped = this.counter('otel_spans_dropped_total', 'Spans not exported: the batch queue was full (queue_full) or their export failed (export_failed)', ['reason']);
 
   private readonly http = new Map<string, Map<string, HttpSeries>>();
