@@ -1,8 +1,13 @@
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+import { keysCommand } from './keys-command.ts';
 
 /** Bun entry point: `npm run start:bun -- -config config.yaml`, and the compiled `bin/gateway`. */
 async function main(): Promise<void> {
+  if (Bun.argv[2] === 'keys') {
+    process.exitCode = await keysCommand(Bun.argv.slice(3), console.log, console.error);
+    return;
+  }
   const { config, source } = await loadConfig(Bun.argv.slice(2), process.env, (path) => Bun.file(path).text());
   const gateway = createGateway(config, { env: process.env, runtime: { name: 'bun', version: Bun.version } });
   const { hostname, port } = listenAddress(config, process.env);

@@ -12,6 +12,7 @@ import type { Gateway } from '../gateway.ts';
  */
 
 export const USAGE = `usage: gateway [-config PATH | --config PATH]
+       gateway keys new NAME    print a new API key and its config lines
 
   -config, --config PATH   YAML config file (also: GATEWAY_CONFIG=PATH);
                            without one, built-in defaults serve the mock model

@@ -1,12 +1,16 @@
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
+import { keysCommand } from './keys-command.ts';
 
 /**
  * Deno entry point that listens by itself: `npm run start:deno -- -config
  * config.yaml` (`deno run`). For `deno serve`, use deno.ts: Deno cannot tell
  * the two apart from inside a module, so each has its own file.
  */
+if (Deno.args[0] === 'keys') {
+  Deno.exit(await keysCommand(Deno.args.slice(1), console.log, console.error));
+}
 try {
   const env = denoEnv();
   const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));

@@ -4,9 +4,14 @@ import type { ClientAddress } from '../core/client-address.ts';
 import { createGateway } from '../gateway.ts';
 import { NodeTransport } from './node-transport.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+import { keysCommand } from './keys-command.ts';
 
 /** Node.js entry point: `npm start -- -config config.yaml`. */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'keys') {
+    process.exitCode = await keysCommand(process.argv.slice(3), console.log, console.error);
+    return;
+  }
   const { config, source } = await loadConfig(process.argv.slice(2), process.env, (path) => readFile(path, 'utf8'));
   const transport = new NodeTransport();
   const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node }, fetch: transport.fetch, lifecycle: { transport } });

@@ -77,6 +77,7 @@ function crossCheck(config: GatewayConfig): string[] {
     }
   });
   problems.push(...checkFallbacks(config, seen));
+  problems.push(...crossCheckAuth(config, seen));
   return problems;
 }
 
@@ -103,6 +104,37 @@ function checkFallbacks(config: GatewayConfig, names: ReadonlyMap<string, string
       }
       if (target !== undefined) tried.add(target);
     });
+  });
+  return problems;
+}
+
+
+/** Key names and hashes unique, allow-lists naming configured models, budgets that can be charged. */
+function crossCheckAuth(config: GatewayConfig, modelNames: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  const { auth } = config;
+  if (auth.enabled && auth.api_keys.length === 0 && !auth.oidc) {
+    problems.push('auth.enabled: got true; expected api_keys or oidc to be configured as well');
+  }
+  const names = new Map<string, number>();
+  const hashes = new Map<string, number>();
+  const priced = config.models.some((model) => model.pricing !== undefined);
+  auth.api_keys.forEach((entry, i) => {
+    const sameName = names.get(entry.name);
+    if (sameName !== undefined) problems.push(`auth.api_keys[${i}].name: got "${entry.name}"; expected a unique name (also used at auth.api_keys[${sameName}])`);
+    else names.set(entry.name, i);
+    // The hash is not echoed: it identifies the key.
+    const sameKey = hashes.get(entry.key_sha256);
+    if (sameKey !== undefined) problems.push(`auth.api_keys[${i}]: the same key as auth.api_keys[${sameKey}]; expected each key once`);
+    else hashes.set(entry.key_sha256, i);
+    entry.models?.forEach((model, j) => {
+      if (!modelNames.has(model)) {
+        problems.push(`auth.api_keys[${i}].models[${j}]: got "${model}"; expected a configured model name or alias (${[...modelNames.keys()].join(', ') || 'none configured'})`);
+      }
+    });
+    if (entry.budget && !priced) {
+      problems.push(`auth.api_keys[${i}].budget: a budget is charged from models[].pricing; expected at least one model with pricing`);
+    }
   });
   return problems;
 }

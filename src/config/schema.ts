@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import { parseCidr } from '../net/ip-address.ts';
+import { sha256Hex } from './sha256.ts';
 import { parseAddress, parseByteSize, parseDuration } from './units.ts';
 
 /**
@@ -452,6 +454,145 @@ export const ConversationsSchema = v.optional(
   { store: 'memory' },
 );
 
+/** A URL an identity provider may answer on: https, or http on a loopback host (local test issuers). */
+export function isIdentityProviderUrl(value: string): boolean {
+  return /^https:\/\/[^/\s]+/.test(value) || /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/.test(value);
+}
+
+const identityProviderUrl = v.pipe(
+  v.string('expected a URL'),
+  v.check(isIdentityProviderUrl, 'expected an https:// URL (http:// only for localhost)'),
+);
+
+const positiveNumber = (what: string) => v.pipe(v.number(`expected ${what}`), v.check((n) => Number.isFinite(n) && n > 0, `expected ${what}`));
+
+/** Limits a key may set for itself; what it leaves out comes from `rate_limit`. */
+const KeyRateLimitSchema = v.strictObject({
+  requests_per_second: v.optional(positiveNumber('a number of requests per second > 0')),
+  burst: v.optional(wholeNumber(1)),
+  /** 0: no token limit for this key. */
+  tokens_per_minute: v.optional(wholeNumber(0)),
+});
+
+/** The algorithms a token may be signed with: asymmetric only, so a public key can never act as an HMAC secret. */
+export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+
+const keyName = v.pipe(
+  v.string('expected a key name'),
+  v.regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected a key name of 1 to 64 letters, digits, "_", "-", "." or "@"'),
+);
+
+/**
+ * One API key. Either `key_sha256` (the hash, so the config holds no secret)
+ * or `key` (usually `${TEAM_A_KEY}`), which is hashed while the config is
+ * parsed and not kept: the parsed config has only `key_sha256`.
+ */
+const ApiKeySchema = v.pipe(
+  v.strictObject({
+    /** The identity: what logs, metrics and limits name. Never the key itself. */
+    name: keyName,
+    /** SHA-256 of the key, 64 hex digits. */
+    key_sha256: v.optional(
+      v.pipe(v.string('expected 64 hex digits'), v.regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (the SHA-256 of the key)'), v.toLowerCase()),
+    ),
+    /** The key in clear (from the environment); hashed at load. */
+    key: v.optional(v.pipe(v.string('expected a key (a string)'), v.minLength(16, 'expected a key of at least 16 characters'))),
+    /** Models (names or aliases) this key may use; others are refused with 403. Unset: all. */
+    models: v.optional(v.array(nonEmpty, 'expected a list of model names')),
+    /** Overrides of the `rate_limit` defaults for this key. */
+    rate_limit: v.optional(KeyRateLimitSchema),
+    /** Spending cap in USD per UTC day, from `models[].pricing`. */
+    budget: v.optional(v.strictObject({ usd_per_day: positiveNumber('an amount in USD > 0') })),
+  }),
+  v.check((entry) => (entry.key === undefined) !== (entry.key_sha256 === undefined), 'expected exactly one of key_sha256 and key'),
+  v.transform(({ key, key_sha256, ...rest }) => ({ ...rest, key_sha256: key_sha256 ?? sha256Hex(key!) })),
+);
+
+const OidcSchema = v.strictObject({
+  /** The issuer; tokens' `iss` must equal it exactly, and discovery is at `{issuer}/.well-known/openid-configuration`. */
+  issuer: identityProviderUrl,
+  /** Tokens' `aud` must contain one of these. */
+  audience: v.pipe(
+    v.union([nonEmpty, v.pipe(v.array(nonEmpty), v.minLength(1, 'expected at least one audience'))], 'expected an audience or a list of them'),
+    v.transform((value) => (typeof value === 'string' ? [value] : value)),
+  ),
+  /** Where the signing keys are; unset: the `jwks_uri` of the issuer's discovery document. */
+  jwks_url: v.optional(identityProviderUrl),
+  /** The claim that names the caller. */
+  identity_claim: v.optional(nonEmpty, 'sub'),
+  /** Accepted signature algorithms. */
+  algorithms: v.optional(
+    v.pipe(v.array(oneOf(OIDC_ALGORITHMS), 'expected a list of algorithms'), v.minLength(1, 'expected at least one algorithm')),
+    ['RS256', 'ES256', 'EdDSA'],
+  ),
+  /** Tolerance for `exp` and `nbf` between the issuer's clock and ours. */
+  clock_skew: v.optional(duration('30s'), '30s'),
+});
+
+export const AuthSchema = section({
+  /** false: every caller is anonymous and nothing of this section is built. */
+  enabled: v.optional(boolean, false),
+  api_keys: v.optional(v.array(ApiKeySchema, 'expected a list of API keys'), []),
+  oidc: v.optional(OidcSchema),
+});
+
+const trustedProxies = v.array(
+  v.pipe(v.string('expected a CIDR such as "10.0.0.0/8"'), v.check((value) => parseCidr(value) !== undefined, 'expected a CIDR such as "10.0.0.0/8" or "fd00::/8", or one address')),
+  'expected a list of CIDRs',
+);
+
+const rateLimitEntries = {
+  /** false: no limits and nothing of this section is built. */
+  enabled: v.optional(boolean, false),
+  /** Requests per second per identity (per client address when anonymous): the bucket's refill rate. */
+  requests_per_second: v.optional(positiveNumber('a number of requests per second > 0'), 10),
+  /** The bucket's size: how many requests may come at once. */
+  burst: v.optional(wholeNumber(1), 20),
+  /** Tokens (input + output) per identity per minute; 0: no token limit. */
+  tokens_per_minute: v.optional(wholeNumber(0), 0),
+  /**
+   * Proxies (CIDRs, or single addresses) whose `X-Forwarded-For` is believed
+   * when a caller is limited by its address; from anyone else it is ignored.
+   */
+  trusted_proxies: v.optional(trustedProxies, []),
+};
+
+const MemoryRateLimitSchema = v.strictObject({
+  ...rateLimitEntries,
+  backend: v.literal('memory'),
+  /** At most this many identities are tracked; beyond it the longest idle is forgotten. */
+  max_identities: v.optional(wholeNumber(1), 100_000),
+});
+
+const RedisRateLimitSchema = v.strictObject({
+  ...rateLimitEntries,
+  backend: v.literal('redis'),
+  /** redis://[user:password@]host:port/db, or rediss:// for TLS. */
+  url: v.pipe(v.string('expected a redis:// URL'), v.regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL')),
+  /** When Redis cannot be reached: `open` lets requests through, `closed` refuses them with 503. */
+  failure_mode: v.optional(oneOf(['open', 'closed']), 'open'),
+  /** Prefix of every key the limiter writes; instances that share limits share it. */
+  key_prefix: v.optional(nonEmpty, 'llm-gateway:rl:'),
+  /** The longest a limit check or charge waits for Redis before the failure mode applies. */
+  command_timeout: v.optional(duration('250ms'), '250ms'),
+});
+
+export const RateLimitSchema = v.optional(
+  v.pipe(
+    v.unknown(),
+    // `backend` may be left out: memory is the default.
+    v.transform((input) =>
+      input && typeof input === 'object' && !Array.isArray(input) && !('backend' in input) ? { ...input, backend: 'memory' } : input,
+    ),
+    v.variant(
+      'backend',
+      [MemoryRateLimitSchema, RedisRateLimitSchema],
+      'expected a rate limit backend: memory, redis',
+    ),
+  ),
+  { backend: 'memory' },
+);
+
 export const ConfigSchema = v.strictObject({
   server: ServerSchema,
   logging: LoggingSchema,
@@ -459,6 +600,8 @@ export const ConfigSchema = v.strictObject({
   providers: v.optional(v.record(providerName, ProviderSchema, 'expected a map of provider name to settings'), {}),
   models: v.optional(v.array(ModelSchema, 'expected a list of models'), []),
   conversations: ConversationsSchema,
+  auth: AuthSchema,
+  rate_limit: RateLimitSchema,
 });
 
 export type GatewayConfig = v.InferOutput<typeof ConfigSchema>;
@@ -472,3 +615,7 @@ export type ConversationsConfig = GatewayConfig['conversations'];
 export type ObservabilityConfig = GatewayConfig['observability'];
 export type RequestLimits = GatewayConfig['server']['limits'];
 export type CorsConfig = NonNullable<GatewayConfig['server']['cors']>;
+export type AuthConfig = GatewayConfig['auth'];
+export type ApiKeyConfig = AuthConfig['api_keys'][number];
+export type OidcConfig = NonNullable<AuthConfig['oidc']>;
+export type RateLimitConfig = GatewayConfig['rate_limit'];

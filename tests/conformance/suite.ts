@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { createServer } from 'node:http';
@@ -14,7 +15,7 @@ import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
-import { runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
+import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 
 /** The mock models, and one model per upstream type served by fake upstreams at `upstreamUrl`. */
 export function conformanceConfig(upstreamUrl: string): string {
@@ -413,7 +414,7 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
         while (!text.includes('output_text.delta')) text += new TextDecoder().decode((await reader.read()).value);
         own.process.kill('SIGTERM');
         await own.waitForLog((l) => l.msg === 'shutting down');
-        if (target.ownsListener) {
+        if (name !== 'deno-serve') {
           // New connections are refused while the stream goes on.
           await assert.rejects(fetch(`${own.baseUrl}/health`, { signal: AbortSignal.timeout(2_000) }));
         }
@@ -663,5 +664,20 @@ observability:
       assert.match(stderr, /observability\.tracing\.sampler\.rate: got 1\.5; expected a number from 0 to 1/);
       assert.match(stderr, /observability\.colour: unknown key/);
     });
+
+    // `deno serve` runs the module as a server only; every other entry point has the command.
+    if (name !== 'deno-serve') {
+      test('`keys new NAME` prints a new key and the config lines with its hash', async () => {
+        const { command, args, cwd } = target.command();
+        const child = spawn(command, [...args, 'keys', 'new', 'conf-team'], { cwd: cwd ?? ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        const code = await new Promise((resolve) => child.on('exit', resolve));
+        assert.equal(code, 0);
+        const key = /^  (sk-gw-[A-Za-z0-9_-]{43})$/m.exec(stdout)?.[1];
+        assert.ok(key, stdout);
+        assert.match(stdout, new RegExp(`- name: conf-team\\n\\s+key_sha256: "${createHash('sha256').update(key).digest('hex')}"`));
+      });
+    }
   });
 }

@@ -82,7 +82,7 @@ export function runToExit(target: Target, configPath: string, timeoutMs = 20_000
   });
 }
 
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${BIN}${delimiter}${process.env.PATH}`, ...extra };
   delete env.PORT;
   delete env.GATEWAY_CONFIG;

@@ -50,6 +50,8 @@ export class GatewayMetrics {
   readonly circuitBreakerState = this.gauge('circuit_breaker_state', 'State of the circuit breaker of a provider: 0 closed, 1 open, 2 half-open', ['provider']);
   readonly circuitBreakerTransitions = this.counter('circuit_breaker_state_transitions_total', 'Total number of circuit breaker state changes, by provider and states', ['provider', 'from', 'to']);
   readonly fallbacks = this.counter('gateway_fallbacks_total', 'Total number of calls a request made to a fallback model after the model before it failed', ['model', 'from', 'to']);
+  readonly authFailures = this.counter('auth_failures_total', 'Requests refused by authentication, by reason', ['reason']);
+  readonly rateLimitDecisions = this.counter('rate_limit_decisions_total', 'Rate limit decisions per limit checked: allowed, refused, or error (the backend could not be asked)', ['decision', 'limit']);
 
   readonly spansDropped = this.counter('otel_spans_dropped_total', 'Spans not exported: the batch queue was full (queue_full) or their export failed (export_failed)', ['reason']);
 

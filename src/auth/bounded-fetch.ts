@@ -1,0 +1,50 @@
+/** The fetch the identity-provider clients use (the runtime's, unless a test or an embedder passes one). */
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+/** A response that is not worth reading: too large, or not 200. */
+export class IdentityProviderResponseError extends Error {
+  override name = 'IdentityProviderResponseError';
+}
+
+/**
+ * Reads a response body as text, refusing it as soon as it passes `maxBytes`
+ * (by Content-Length, or while it streams), so that an identity provider
+ * that misbehaves cannot make the gateway buffer without bound.
+ */
+export async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new IdentityProviderResponseError(`response larger than ${maxBytes} bytes`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new IdentityProviderResponseError(`response larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** A fetch whose answers carry a body of at most `maxBytes` (for jose's JWKS client, which reads whatever it gets). */
+export function boundedFetch(fetchImpl: FetchFunction, maxBytes: number): FetchFunction {
+  return async function fetchBounded(url, init) {
+    const response = await fetchImpl(url, init);
+    const text = await readBounded(response, maxBytes);
+    return new Response(text, { status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' } });
+  };
+}
