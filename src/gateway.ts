@@ -119,7 +119,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           })
       : undefined,
   );
-  const rawStore = deps.store ?? createStore(config.conversations, { now });
+  const rawStore = deps.store ?? createStore(config.conversations, { now, logger });
   const store = instrumented
     ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
     : rawStore;
@@ -164,7 +164,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       draining = true;
       closed ??= Promise.all([
         tracing?.shutdown().catch((error: unknown) => logger.warn('flushing spans at shutdown failed', { error })),
-        store.close(),
+        store.shutdown(),
       ]).then(() => {});
       return closed;
     },
