@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -31,4 +32,12 @@ export function viaPort(url: string, port: number): string {
   const parsed = new URL(url);
   parsed.host = `127.0.0.1:${port}`;
   return parsed.toString();
+}
+
+/** Deletes every key under `prefix` (a test's own). */
+export async function cleanRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 }
