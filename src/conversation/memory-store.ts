@@ -1,5 +1,4 @@
 import { MAX_CONVERSATION_TURNS, type ConversationStore, type StoreCall, type StoredTurn } from './store.ts';
-import { utf8Length } from './utf8-length.ts';
 
 export interface MemoryStoreOptions {
   /** Milliseconds a conversation lives after its newest turn. */
@@ -15,9 +14,13 @@ export interface MemoryStoreOptions {
 interface Entry {
   owner: string;
   previousId: string | null;
-  /** The turn as JSON: what is counted against max_bytes is what is held, and readers get their own copy. */
-  json: string;
-  bytes: number;
+  /**
+   * The turn as UTF-8 JSON: what max_bytes counts is exactly what is held,
+   * and readers get their own copy. Kept outside the JS heap, where it does
+   * not raise the heap's next collection threshold: holding the same bytes as
+   * JS objects or strings lets Node's heap grow to several times what is stored.
+   */
+  data: Uint8Array;
   expiresAt: number;
 }
 
@@ -28,6 +31,13 @@ interface Entry {
  * at the front and are dropped there, in O(1) per entry, and eviction takes
  * the front too.
  */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function decode(entry: Entry): StoredTurn {
+  return JSON.parse(decoder.decode(entry.data)) as StoredTurn;
+}
+
 export class MemoryStore implements ConversationStore {
   readonly backend = 'memory';
   private readonly entries = new Map<string, Entry>();
@@ -55,7 +65,7 @@ export class MemoryStore implements ConversationStore {
   async get(call: StoreCall, id: string): Promise<StoredTurn | undefined> {
     this.dropExpired();
     const entry = this.entries.get(id);
-    return entry && entry.owner === call.owner ? (JSON.parse(entry.json) as StoredTurn) : undefined;
+    return entry && entry.owner === call.owner ? decode(entry) : undefined;
   }
 
   async chain(call: StoreCall, id: string): Promise<StoredTurn[] | { broken: string } | undefined> {
@@ -70,13 +80,13 @@ export class MemoryStore implements ConversationStore {
       entries.push(previous);
       entry = previous;
     }
-    return entries.reverse().map((entry) => JSON.parse(entry.json) as StoredTurn);
+    return entries.reverse().map(decode);
   }
 
   async create(call: StoreCall, turn: StoredTurn): Promise<void> {
     this.dropExpired();
-    const json = JSON.stringify(turn);
-    const bytes = utf8Length(json);
+    const data = encoder.encode(JSON.stringify(turn));
+    const bytes = data.byteLength;
     if (bytes > this.maxBytes) throw new Error(`the response takes ${bytes} bytes, more than conversations.max_bytes (${this.maxBytes})`);
     const expiresAt = this.now() + this.ttl;
     this.remove(turn.id);
@@ -84,7 +94,7 @@ export class MemoryStore implements ConversationStore {
     while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + bytes > this.maxBytes)) {
       this.remove(this.entries.keys().next().value as string);
     }
-    this.entries.set(turn.id, { owner: call.owner, previousId: turn.previousId, json, bytes, expiresAt });
+    this.entries.set(turn.id, { owner: call.owner, previousId: turn.previousId, data, expiresAt });
     this.bytes += bytes;
     if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
   }
@@ -125,7 +135,7 @@ export class MemoryStore implements ConversationStore {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
-    this.bytes -= entry.bytes;
+    this.bytes -= entry.data.byteLength;
   }
 
   private dropExpired(): void {
