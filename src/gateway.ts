@@ -144,12 +144,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   // Policy around every model call, in order (before: refuse; after: account).
   const callHooks: CallHook[] = [...(deps.callHooks ?? [])];
   const pipeline = new ModelPipeline({ router, logger, hooks: callHooks });
-  const rawStore = deps.store ?? createStore(config.conversations, { now });
+  const rawStore = deps.store ?? createStore(config.conversations, { now, logger });
   const store = instrumented
     ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
     : rawStore;
   // The store's own interface says `close`; the lifecycle list speaks one shape.
-  lifecycles.add('store', { shutdown: () => store.close() });
+  lifecycles.add('store', store);
   const inflight = new Inflight();
   let draining = false;
   // The /v1 request hooks, by phase: rate limiting runs before authentication whatever is added where.

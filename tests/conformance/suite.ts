@@ -16,6 +16,7 @@ import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helper
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
+import { cleanRedisPrefix, REDIS_URL, uniquePrefix, uniqueSchema } from '../helpers/stores.ts';
 
 /** The mock models, and one model per upstream type served by fake upstreams at `upstreamUrl`. */
 export function conformanceConfig(upstreamUrl: string): string {
@@ -655,6 +656,40 @@ observability:
         assert.ok(own.logs.some((l) => l.msg === 'request completed' && l.outcome === 'failed' && l.path === '/v1/responses'));
       } finally {
         await own.stop();
+      }
+    });
+
+    test('Redis and PostgreSQL stores on this runtime: the SDK chain, retrieve, inputItems.list, delete; /ready; the gauge', async () => {
+      const schema = await uniqueSchema();
+      const prefix = uniquePrefix();
+      try {
+        for (const conversations of [{ store: 'redis', url: REDIS_URL, key_prefix: prefix }, { store: 'postgres', url: schema.url }]) {
+          const own = await startServer(target, writeConfig(`${conformanceConfig(fake.baseUrl)}\n${stringify({ conversations })}`));
+          try {
+            const sdk = new OpenAI({ baseURL: `${own.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
+            const first = await sdk.responses.create({ model: 'mock', input: 'alpha', instructions: 'be kind' });
+            const second = await sdk.responses.create({ model: 'mock', input: 'beta', previous_response_id: first.id });
+            const third = await sdk.responses.stream({ model: 'mock', input: [{ role: 'user', content: 'gamma' }], previous_response_id: second.id }).finalResponse();
+            assert.deepEqual([first.usage?.input_tokens, second.usage?.input_tokens, third.usage?.input_tokens], [3, 4, 7], conversations.store);
+            const retrieved = await sdk.responses.retrieve(third.id);
+            assert.equal(retrieved.output_text, 'Echo: gamma');
+            const items = [];
+            for await (const item of sdk.responses.inputItems.list(third.id)) items.push(item);
+            assert.deepEqual(items.map((item) => (item as { content: unknown }).content), [[{ type: 'input_text', text: 'gamma' }]]);
+            await sdk.responses.delete(third.id);
+            await assert.rejects(sdk.responses.retrieve(third.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+            const ready = await fetch(`${own.baseUrl}/ready`);
+            assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', models: 'ok' } });
+            const samples = parseExposition(await (await fetch(`${own.baseUrl}/metrics`)).text());
+            assert.equal(sample(samples, 'conversation_active_count', { backend: conversations.store }), 2, conversations.store);
+            assert.equal(own.logs.find((l) => l.msg === 'gateway started')!.store, conversations.store);
+          } finally {
+            await own.stop();
+          }
+        }
+      } finally {
+        await schema.drop();
+        await cleanRedisPrefix(prefix);
       }
     });
 
