@@ -2,7 +2,6 @@ import type { ConversationStore, StoredResponse } from '../conversation/store.ts
 import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
-import { jsonResponse } from '../core/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
@@ -117,7 +116,7 @@ export class ResponsesService {
       incomplete_reason: result.incomplete_reason,
     });
     await this.save(p, response, p.call.scope);
-    return jsonResponse(response);
+    return this.deps.pipeline.json(p.call, response);
   }
 
   private async stream(p: Prepared): Promise<Response> {
