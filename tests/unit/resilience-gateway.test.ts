@@ -295,3 +295,34 @@ describe('weighted targets through the gateway', () => {
 async function scrape(gw: TestGateway) {
   return parseExposition(await (await gw.request('/metrics')).text());
 }
+
+describe('where the resilient layer is installed', () => {
+  test('only for models with several targets, fallbacks, or a provider with retry or circuit_breaker; a plain model keeps its provider', () => {
+    const gw = testGateway({
+      providers: { plain: { type: 'mock' }, guarded: { type: 'mock', circuit_breaker: {} }, retried: { type: 'mock', retry: {} }, other: { type: 'mock' } },
+      models: [
+        { name: 'plain', provider: 'plain' },
+        { name: 'guarded', provider: 'guarded' },
+        { name: 'retried', provider: 'retried' },
+        { name: 'pool', targets: [{ provider: 'plain' }, { provider: 'other' }] },
+        { name: 'with-fallback', provider: 'plain', fallbacks: ['plain-alias'] },
+        { name: 'plain-2', provider: 'other', aliases: ['plain-alias'] },
+      ],
+    });
+    const router = gw.gateway.router;
+    assert.equal(router.resolve('plain')!.answering, undefined);
+    assert.equal(router.resolve('plain-alias')!.answering, undefined);
+    assert.equal(router.resolve('plain/x')!.answering, undefined);
+    for (const name of ['guarded', 'retried', 'pool', 'with-fallback', 'guarded/x']) assert.ok(router.resolve(name)!.answering, name);
+    // GET /v1/models still names the primary target's provider as the owner.
+    assert.equal(router.list().find((m) => m.id === 'pool')!.owned_by, 'plain');
+  });
+
+  test('a plain model answers without the x-gateway-* headers', async () => {
+    const gw = testGateway({ providers: { mock: { type: 'mock' } }, models: [{ name: 'mock', provider: 'mock' }] });
+    const res = await gw.post('/v1/responses', { model: 'mock', input: 'hi' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-gateway-attempts'), null);
+    await gw.gateway.shutdown();
+  });
+});
