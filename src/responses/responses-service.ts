@@ -3,7 +3,6 @@ import { storeCall } from '../conversation/store-call.ts';
 import { GatewayError, InvalidRequestError, NotFoundError, StoreUnavailableError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
-import { jsonResponse } from '../core/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
@@ -130,7 +129,8 @@ export class ResponsesService {
       incomplete_reason: result.incomplete_reason,
     });
     // An answer that could not be stored is still the client's; the header says it cannot be continued.
-    return jsonResponse(response, 200, (await this.save(p, response, p.call.scope)) ? undefined : STORE_FAILED);
+    if (!(await this.save(p, response, p.call.scope))) (p.call.responseHeaders ??= []).push(STORE_FAILED);
+    return this.deps.pipeline.json(p.call, response);
   }
 
   private async stream(p: Prepared): Promise<Response> {
@@ -167,7 +167,7 @@ export class ResponsesService {
 }
 
 /** On a non-streamed answer that could not be stored (a stream's headers are sent before it is stored: the log line says it). */
-const STORE_FAILED = { 'x-gateway-store': 'failed' };
+const STORE_FAILED: [string, string] = ['x-gateway-store', 'failed'];
 
 function responseNotFound(id: string): GatewayError {
   return new NotFoundError(`Response with id ${quoteValue(id)} not found.`, { param: 'response_id', code: 'response_not_found' });
