@@ -22,6 +22,15 @@ export interface ResponsesServiceDeps {
   now: () => number;
 }
 
+/**
+ * Responses a turn may continue from before the store is asked, and where it
+ * keeps its own, stored or not: WebSocket mode's connection-local state.
+ */
+export interface LocalResponses {
+  get(id: string): StoredResponse | undefined;
+  put(record: StoredResponse): void;
+}
+
 interface Prepared {
   request: ResponsesRequest;
   call: ModelCall;
@@ -29,6 +38,7 @@ interface Prepared {
   conversation: ConversationItem[];
   inputStart: number;
   draft: ResponseDraft;
+  local: LocalResponses | undefined;
 }
 
 /** The Responses API: create (JSON or SSE), retrieve, delete and list input items. */
@@ -38,6 +48,17 @@ export class ResponsesService {
   async create(body: unknown, scope: RequestScope): Promise<Response> {
     const prepared = await this.prepare(body, scope);
     return prepared.request.stream ? this.stream(prepared) : this.generate(prepared);
+  }
+
+  /**
+   * One turn of a WebSocket connection: `body` checked as a streamed POST's,
+   * its events as JSON texts (the SSE events' data). Failures before the
+   * stream starts reject with a GatewayError, as a POST answers them.
+   */
+  async streamEvents(body: unknown, scope: RequestScope, local: LocalResponses): Promise<ReadableStream<string>> {
+    const p = await this.prepare(body, scope, local);
+    const events = await this.deps.pipeline.stream(p.call);
+    return events.pipeThrough(new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope), jsonText));
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
@@ -75,12 +96,12 @@ export class ResponsesService {
     return record;
   }
 
-  private async prepare(body: unknown, scope: RequestScope): Promise<Prepared> {
+  private async prepare(body: unknown, scope: RequestScope, local?: LocalResponses): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
     const route = this.deps.pipeline.route(request.model);
     let history: ConversationItem[] = [];
     if (request.previous_response_id) {
-      const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
+      const previous = local?.get(request.previous_response_id) ?? (await this.deps.store.get(request.previous_response_id, scope.traceContext));
       if (!previous) {
         throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found.`, {
           param: 'previous_response_id',
@@ -108,7 +129,7 @@ export class ResponsesService {
     };
     const draft = new ResponseDraft(request, route.name, this.deps.now());
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
-    return { request, call, conversation, inputStart: history.length, draft };
+    return { request, call, conversation, inputStart: history.length, draft, local };
   }
 
   private async generate(p: Prepared): Promise<Response> {
@@ -128,6 +149,7 @@ export class ResponsesService {
 
   /** Stores the finished response (unless `store: false`). Never throws: the client still gets its answer. */
   private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<void> {
+    if (p.local) p.local.put({ id: response.id, response, input: p.conversation, inputStart: p.inputStart });
     if (!response.store) return;
     try {
       await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart }, scope.traceContext);
@@ -135,6 +157,11 @@ export class ResponsesService {
       this.deps.logger.error('failed to store response', { request_id: scope.id, ...traceFields(scope), response_id: response.id, backend: this.deps.store.backend, error });
     }
   }
+}
+
+/** WebSocket mode sends each event as the JSON text an SSE event carries as its data. */
+function jsonText(_type: string, json: string): string {
+  return json;
 }
 
 function responseNotFound(id: string): GatewayError {
