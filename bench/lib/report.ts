@@ -31,6 +31,9 @@ export interface ReportRun {
 }
 
 const OUTCOME: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'NOT RESOLVED' };
+/** A quick run has one short round: its figures prove the suite works, and a verdict from them would mean nothing. */
+const QUICK_VERDICT = 'not checked (quick run)';
+const verdictText = (run: ReportRun, outcome: Outcome) => (run.mode === 'quick' ? QUICK_VERDICT : OUTCOME[outcome]);
 /** "+1.2 % (−0.5…+3.0)": the median per-round ratio and its confidence interval. */
 const withRange = (median: number, low: number, high: number) => {
   const bound = (x: number) => `${x >= 1 ? '+' : '−'}${Math.abs((x - 1) * 100).toFixed(1)}`;
@@ -51,10 +54,10 @@ export function renderReport(run: ReportRun): string {
   lines.push('### Seed targets (instant upstream, CPU per request and p50 at a fixed rate, each profile ÷ `off` paired by round)', '');
   lines.push(verdictRule(run), '');
   lines.push('| runtime | target | result | worst median |', '|---|---|---|---|');
-  for (const s of run.targets.summary) lines.push(`| ${s.runtime} | ${s.target} | ${OUTCOME[s.outcome]} | ${percent(s.worst)} |`);
+  for (const s of run.targets.summary) lines.push(`| ${s.runtime} | ${s.target} | ${verdictText(run, s.outcome)} | ${percent(s.worst)} |`);
   lines.push('');
   lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | median (interval) | verdict |', '|---|---|---|---|---|---|');
-  for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${withRange(v.ratio, v.low, v.high)} | ${OUTCOME[v.outcome]} |`);
+  for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${withRange(v.ratio, v.low, v.high)} | ${verdictText(run, v.outcome)} |`);
   lines.push('', '</details>', '');
 
   for (const r of run.results) {
@@ -114,7 +117,7 @@ export function renderSummary(run: ReportRun): string {
   for (const target of targets) {
     const cells = run.results.map((r) => {
       const s = run.targets.summary.find((x) => x.target === target && x.runtime === r.runtime);
-      return s ? `${OUTCOME[s.outcome]} (worst median ${percent(s.worst)})` : '–';
+      return s ? `${verdictText(run, s.outcome)} (worst median ${percent(s.worst)})` : '–';
     });
     lines.push(`| ${target} | ${cells.join(' | ')} |`);
   }
@@ -155,6 +158,9 @@ export function renderSummary(run: ReportRun): string {
 
 /** How a verdict is reached, with the confidence its interval carries. */
 function verdictRule(run: ReportRun): string {
+  if (run.mode === 'quick') {
+    return `A quick run measures one short round, so its ratios to \`off\` carry no confidence interval and no target is checked (${QUICK_VERDICT}); \`npm run bench\` gives the verdicts.`;
+  }
   const v = run.targets.verdicts.reduce((a, b) => (b.confidence < a.confidence ? b : a), run.targets.verdicts[0]!);
   const overhead =
     v.rounds < 2

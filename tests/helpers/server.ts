@@ -24,7 +24,8 @@ function flag(name: string, value: string | undefined): string[] {
 function script(name: string, ...extra: string[]): { command: string; args: string[] } {
   const line = scripts[name];
   if (!line) throw new Error(`package.json has no script ${name}`);
-  return { command: 'sh', args: ['-c', `exec ${line} "$@"`, name, ...extra] };
+  // The scripts already start with `exec` (so that npm's SIGTERM reaches the runtime); say it once.
+  return { command: 'sh', args: ['-c', `exec ${line.replace(/^exec /, '')} "$@"`, name, ...extra] };
 }
 
 export const TARGETS: Record<string, Target> = {

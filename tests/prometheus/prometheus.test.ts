@@ -8,13 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { ROOT, startServer, TARGETS, writeConfig, type RunningServer } from '../helpers/server.ts';
 import { freePort } from '../../bench/lib/free-port.ts';
+import { DASHBOARDS } from '../../compose/grafana/dashboards.ts';
 
 /**
  * The seed's monitoring story end to end: Debian's Prometheus scrapes the
  * gateway with the scrape config users get (compose/prometheus.yml, interval
  * and target overridden), `hey` drives the seed's load-test command, and every
  * example query of the seed (the per-model quantile in its corrected form) is
- * answered with data through Prometheus's HTTP API.
+ * answered with data through Prometheus's HTTP API. The same run checks every
+ * Grafana panel's query and loads the alert rules.
  */
 
 const GATEWAY_CONFIG = `
@@ -26,14 +28,41 @@ providers:
   broken:
     type: mock
     fail_after_chunks: 0
+  flaky:
+    type: mock
+    fail_after_chunks: 2
+observability:
+  tracing:
+    enabled: true
+    sampler:
+      type: always
+    # Nothing listens there: exports fail, so dropped spans have data.
+    exporter:
+      endpoint: http://127.0.0.1:9
 models:
   - name: gpt-4o-mini
     provider: mock
+    pricing:
+      input_per_million: 0.15
+      output_per_million: 0.6
   - name: claude-sonnet
     provider: mock
   - name: broken
     provider: broken
+  - name: flaky
+    provider: flaky
 `;
+
+/**
+ * Metrics that dashboards and alerts already use but the gateway does not
+ * expose yet. A query on one of them must parse; once the gateway exposes the
+ * metric it must return data like every other (and the test asks for the
+ * entry to be removed).
+ */
+const PENDING_METRICS: string[] = [];
+
+/** Grafana's variables, as Grafana would fill them in for a short time range. */
+const grafanaVariables = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '10m');
 
 /**
  * The seed's example queries; the last is the corrected form of its unparseable "by model" query (ERRATA 1),
@@ -88,7 +117,8 @@ describe('real Prometheus', () => {
     const prometheusBin = requireTool('prometheus');
     requireTool('hey');
     requireTool('promtool');
-    gateway = await startServer(TARGETS.node!, writeConfig(GATEWAY_CONFIG));
+    // Failed exports are noticed quickly: short batch delay and export timeout.
+    gateway = await startServer(TARGETS.node!, writeConfig(GATEWAY_CONFIG), { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '500' });
     const target = new URL(gateway.baseUrl).host;
 
     // The scrape config users get, with a 1 s interval and this test's gateway as the target.
@@ -97,6 +127,7 @@ describe('real Prometheus', () => {
     config.global.evaluation_interval = '1s';
     const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'llm-gateway');
     job.static_configs[0].targets = [target];
+    config.rule_files = [join(ROOT, 'compose/prometheus/alerts.yml')];
     const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
     writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
     const port = await freePort();
@@ -135,6 +166,9 @@ describe('real Prometheus', () => {
     execFileSync('hey', ['-n', '50', '-c', '5', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"broken","input":"x"}', url], { stdio: 'pipe' });
     // And streams that fail after their 200: response.failed, counted as status 200 and as a stream failure.
     execFileSync('hey', ['-n', '50', '-c', '5', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"broken","input":"x","stream":true}', url], { stdio: 'pipe' });
+    // Streams that fail after their start, and a 4xx (unknown model), for the dashboards.
+    execFileSync('hey', ['-n', '20', '-c', '2', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"flaky","input":"a b c d e","stream":true}', url], { stdio: 'pipe' });
+    execFileSync('hey', ['-n', '10', '-c', '2', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"nope","input":"x"}', url], { stdio: 'pipe' });
 
     await waitForScrapes(3);
 
@@ -187,6 +221,47 @@ describe('real Prometheus', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     for (const expr of Object.values(QUERIES)) assert.ok(readme.includes(expr), `README does not show ${expr}`);
     assert.ok(!readme.includes(SEED_UNPARSEABLE));
+  });
+
+  test('every Grafana panel query parses and returns data from the gateway under load', async () => {
+    const exposition = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    const exposed = (metric: string) => new RegExp(`^${metric}(\\{| )`, 'm').test(exposition);
+    for (const metric of PENDING_METRICS) assert.ok(!exposed(metric), `${metric} is exposed now: remove it from PENDING_METRICS so its panels are checked for data`);
+    const empty: string[] = [];
+    let checked = 0;
+    for (const dashboard of DASHBOARDS) {
+      for (const panel of dashboard.panels) {
+        for (const { expr } of panel.queries) {
+          const where = `${dashboard.title} / ${panel.title}: ${expr}`;
+          // Counters that moved only in the last seconds (dropped spans) may need another scrape or two.
+          let result = await query(grafanaVariables(expr));
+          for (let i = 0; i < 20 && result.status === 'success' && result.data!.result.length === 0; i++) {
+            await sleep(500);
+            result = await query(grafanaVariables(expr));
+          }
+          assert.equal(result.status, 'success', `${where}: ${result.error}`);
+          const pending = PENDING_METRICS.some((m) => expr.includes(m));
+          if (result.data!.result.length === 0 && !pending) empty.push(where);
+          checked++;
+        }
+      }
+    }
+    assert.deepEqual(empty, [], 'panels without data');
+    assert.ok(checked >= 30, `only ${checked} queries`);
+  });
+
+  test('Prometheus loads the alert rules and evaluates every one without error', async () => {
+    type Rules = { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string; lastEvaluation: string }> }> } };
+    let rules: Rules['data']['groups'][number]['rules'] = [];
+    for (let i = 0; i < 40; i++) {
+      const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as Rules;
+      rules = body.data.groups.flatMap((g) => g.rules);
+      if (rules.length > 0 && rules.every((r) => r.health !== 'unknown')) break;
+      await sleep(250);
+    }
+    const names = rules.map((r) => r.name);
+    for (const alert of ['LLMGatewayHighErrorRate', 'LLMGatewayInstanceDown', 'LLMGatewayProviderErrors', 'LLMGatewayStoreErrors', 'LLMGatewaySpansDropped']) assert.ok(names.includes(alert), `${alert} not loaded: ${names}`);
+    for (const rule of rules) assert.equal(rule.health, 'ok', `${rule.name}: ${rule.lastError}`);
   });
 
   test('promtool check metrics accepts the exposition (its only lint is the seed-mandated gauge name)', async () => {

@@ -79,9 +79,9 @@ describe('bench arithmetic', () => {
   });
 
   test('the report states the rule behind its verdicts: a confidence interval over rounds, or none in a one-round quick run', () => {
-    const report = (rounds: number, confidence: number) =>
+    const report = (rounds: number, confidence: number, mode = 'full') =>
       renderReport({
-        date: '2026-11-28T00:00:00Z', mode: 'full', command: 'npm run bench',
+        date: '2026-11-28T00:00:00Z', mode, command: 'npm run bench',
         machine: { cpu: 'cpu', cores: 2, memory_gib: 24, wrk: 'wrk 4.1' },
         results: [],
         targets: {
@@ -96,6 +96,21 @@ describe('bench arithmetic', () => {
     const quick = report(1, 0);
     assert.match(quick, /single round .* no confidence interval/);
     assert.doesNotMatch(quick, /0 % confidence/);
+  });
+
+  test('a quick run prints no PASS or FAIL: its one short round cannot check a target', () => {
+    const quick = renderReport({
+      date: '2026-11-28T00:00:00Z', mode: 'quick', command: 'npm run bench -- --quick',
+      machine: { cpu: 'cpu', cores: 2, memory_gib: 24, wrk: 'wrk 4.1' },
+      results: [],
+      targets: {
+        verdicts: [{ runtime: 'node', target: 'tracing 10 % < 2 %', workload: 'instant json', measure: 'cpu_per_request', ratio: 1.2, low: 1.2, high: 1.2, confidence: 0, rounds: 1, limit: 1.02, outcome: 'fail' }],
+        summary: [{ runtime: 'node', target: 'tracing 10 % < 2 %', outcome: 'fail', worst: 1.2 }],
+      },
+    });
+    assert.doesNotMatch(quick, /\bFAIL\b|\bPASS\b|NOT RESOLVED/);
+    assert.match(quick, /\| node \| tracing 10 % < 2 % \| not checked \(quick run\) \| \+20\.0 % \|/);
+    assert.match(quick, /no target is checked/);
   });
 
   test('cpuSeconds keeps the time of threads that have ended (a runtime that ends threads must not seem to give CPU back)', async () => {

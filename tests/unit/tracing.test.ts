@@ -365,6 +365,19 @@ describe('exporters and configuration', () => {
     assert.equal(server.service_name, 'llm-gateway');
   });
 
+  test('stdout prints each span when it ends, with no batch delay and no flush', async () => {
+    const lines: string[] = [];
+    // The default batch delay (5 s) is in force: only a processor that exports at once passes.
+    const gw = testGateway(
+      { observability: { tracing: { enabled: true, sampler: { type: 'always' }, exporter: { type: 'stdout' } } } },
+      { env: {}, runtime: RUNTIME, stdout: (line) => lines.push(line) },
+    );
+    await gw.post('/v1/responses', { model: 'mock', input: 'x' });
+    for (let i = 0; i < 50 && lines.length < 3; i++) await sleep(10);
+    assert.deepEqual(lines.map((l) => JSON.parse(l).name).sort(), ['POST /v1/responses', 'conversation.create', 'provider.generate']);
+    await gw.gateway.shutdown();
+  });
+
   test('OTEL_* environment variables override the file: endpoint, headers, service name, resource attributes', async () => {
     const gw = testGateway(
       { observability: { tracing: { enabled: true, sampler: { type: 'always' }, service_name: 'from-file', exporter: { endpoint: 'localhost:1' } } } },

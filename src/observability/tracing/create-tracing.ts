@@ -8,6 +8,7 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
+  SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
   type Sampler,
   type SpanExporter,
@@ -109,7 +110,8 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     }
   }
 
-  const processor = new BatchSpanProcessor(exporter, {
+  // stdout is for development: each span is printed when it ends, not after a batch delay.
+  const processor = config.exporter.type === 'stdout' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, {
     // The standard OTEL_BSP_* variables, read from the gateway's environment.
     maxQueueSize: envNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048,
     maxExportBatchSize: envNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512,
