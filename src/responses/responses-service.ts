@@ -13,6 +13,9 @@ import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
 import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
+import type { CompactionSealer } from './compaction/compaction-sealer.ts';
+import { expandCompactions, hasSealedCompaction } from './compaction/expand-compactions.ts';
+import type { BackgroundRuns } from './background/background-runs.ts';
 
 export interface ResponsesServiceDeps {
   pipeline: ModelPipeline;
@@ -20,6 +23,10 @@ export interface ResponsesServiceDeps {
   logger: Logger;
   /** Clock in milliseconds since the epoch. */
   now: () => number;
+  /** Opens the gateway's own compaction items given back as input. */
+  sealer?: CompactionSealer;
+  /** Runs `background: true` responses; without it they are refused. */
+  background?: BackgroundRuns;
 }
 
 interface Prepared {
@@ -37,11 +44,35 @@ export class ResponsesService {
 
   async create(body: unknown, scope: RequestScope): Promise<Response> {
     const prepared = await this.prepare(body, scope);
+    if (prepared.request.background) return this.background(prepared, scope);
     return prepared.request.stream ? this.stream(prepared) : this.generate(prepared);
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
+    const run = this.deps.background?.get(id);
+    if (run) return run.current();
     return (await this.find(id, scope)).response;
+  }
+
+  /** `GET /v1/responses/{id}?stream=true&starting_after=N`: a background response's events after N. */
+  async retrieveStream(id: string, startingAfter: number, scope: RequestScope): Promise<Response> {
+    const runs = this.deps.background;
+    const run = runs?.get(id);
+    if (!runs || !run) {
+      await this.find(id, scope);
+      throw new InvalidRequestError(`Response ${quoteValue(id)} has no stream to resume: only background responses created with stream: true can be streamed, while their events are kept.`, { param: 'stream', code: 'invalid_value' });
+    }
+    return runs.resume(run, startingAfter, scope);
+  }
+
+  /** `POST /v1/responses/{id}/cancel`: only background responses can be cancelled, as in OpenAI's API. */
+  async cancel(id: string, scope: RequestScope): Promise<ResponseObject> {
+    const runs = this.deps.background;
+    const run = runs?.get(id);
+    if (runs && run) return runs.cancel(run);
+    const record = await this.find(id, scope);
+    if (record.response.background) return record.response;
+    throw new InvalidRequestError('Only responses created with background set to true can be cancelled.', { param: 'response_id', code: 'invalid_value' });
   }
 
   async delete(id: string, scope: RequestScope): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
@@ -90,7 +121,8 @@ export class ResponsesService {
       // The model sees the previous turn's input, then its output; instructions are not carried over.
       history = [...previous.input, ...previous.response.output];
     }
-    const input = normalizeInput(request.input, history);
+    const raw = this.deps.sealer && hasSealedCompaction(request.input) ? await expandCompactions(request.input, this.deps.sealer) : request.input;
+    const input = normalizeInput(raw, history);
     const conversation = history.length > 0 ? [...history, ...input] : input;
     const canonical: CanonicalRequest = {
       model: route.providerModelId,
@@ -109,6 +141,13 @@ export class ResponsesService {
     const draft = new ResponseDraft(request, route.name, this.deps.now());
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
     return { request, call, conversation, inputStart: history.length, draft };
+  }
+
+  private background(p: Prepared, scope: RequestScope): Response {
+    if (!this.deps.background) throw new InvalidRequestError('Background responses are not enabled.', { param: 'background', code: 'unsupported_value' });
+    if (p.request.store === false) throw new InvalidRequestError('Background responses must be stored: background needs store: true.', { param: 'store', code: 'invalid_value' });
+    const { route, request } = p.call;
+    return this.deps.background.start({ draft: p.draft, route, request, stream: p.request.stream === true, save: (response) => this.save(p, response, scope) }, scope);
   }
 
   private async generate(p: Prepared): Promise<Response> {
