@@ -32,6 +32,14 @@ describe('compaction sealing', () => {
     assert.ok(!a.includes('summary'));
   });
 
+  test('a summary too long to seal is cut so that the item still opens (multi-byte text included)', async () => {
+    const sealer = CompactionSealer.create(KEY);
+    const sealed = await sealer.seal('é"\n'.repeat(200_000));
+    const opened = await sealer.open(sealed);
+    assert.ok(opened.length > 10_000 && opened.length < 600_000);
+    assert.ok('é"\n'.repeat(200_000).startsWith(opened));
+  });
+
   test('an altered item, one sealed under another key, or a malformed one does not open', async () => {
     const sealed = await CompactionSealer.create(KEY).seal('secret plan');
     const body = sealed.slice(SEALED_PREFIX.length);

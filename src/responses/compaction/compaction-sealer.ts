@@ -4,8 +4,8 @@ import { decodeBase64 } from '../../config/schema.ts';
 export const SEALED_PREFIX = 'gwc1.';
 /** The longest sealed `encrypted_content` accepted back (about 192 KiB of summary). */
 export const MAX_SEALED_CHARS = 262_144;
-/** The longest summary sealed; a longer one is cut there. */
-export const MAX_SUMMARY_CHARS = 196_608;
+/** The most bytes sealed (the summary as JSON); a longer summary is cut to fit, so every item sealed opens again. */
+export const MAX_PLAIN_BYTES = 196_000;
 
 const NONCE_BYTES = 12;
 const AAD = new TextEncoder().encode(SEALED_PREFIX);
@@ -37,7 +37,12 @@ export class CompactionSealer {
 
   async seal(summary: string): Promise<string> {
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-    const plain = new TextEncoder().encode(JSON.stringify({ summary: summary.slice(0, MAX_SUMMARY_CHARS) }));
+    let plain = new TextEncoder().encode(JSON.stringify({ summary }));
+    // Cut by what it encodes to (multi-byte characters, JSON escapes), not by characters.
+    while (plain.length > MAX_PLAIN_BYTES) {
+      summary = summary.slice(0, Math.floor((summary.length * MAX_PLAIN_BYTES) / plain.length) - 1);
+      plain = new TextEncoder().encode(JSON.stringify({ summary }));
+    }
     const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: AAD }, await this.key, plain));
     const out = new Uint8Array(NONCE_BYTES + sealed.length);
     out.set(nonce);
