@@ -183,3 +183,29 @@ describe('background responses', () => {
     await gateway.shutdown();
   });
 });
+
+describe('background responses in traces', () => {
+  test("the run's provider span and its store write are in the creating request's trace, under its server span", async () => {
+    const { OtlpReceiver } = await import('../fakes/otlp-receiver.ts');
+    const receiver = new OtlpReceiver();
+    const endpoint = await receiver.start();
+    try {
+      const { gateway, post } = testGateway(
+        { ...MOCK_MODELS, observability: { tracing: { enabled: true, sampler: { type: 'always' }, exporter: { endpoint } } } },
+        { env: { OTEL_BSP_SCHEDULE_DELAY: '20' }, runtime: { name: 'nodejs', version: process.versions.node } },
+      );
+      const created = await (await post('/v1/responses', { model: 'mock', input: 'hi', background: true }, { 'x-request-id': 'bg-trace' })).json();
+      await settled(sdkClient(gateway), created.id);
+      await gateway.forceFlush();
+      const [server] = await receiver.waitFor((s) => s.attributes['http.request_id'] === 'bg-trace');
+      await receiver.waitFor((s) => s.traceId === server!.traceId && s.name === 'conversation.create');
+      const spans = receiver.trace(server!.traceId);
+      const provider = spans.find((s) => s.name === 'provider.generate_stream');
+      assert.ok(provider, spans.map((s) => s.name).join(', '));
+      assert.equal(provider.parentSpanId, server!.spanId);
+      await gateway.shutdown();
+    } finally {
+      await receiver.close();
+    }
+  });
+});
