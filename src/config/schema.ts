@@ -625,11 +625,11 @@ export const ResponsesSchema = section({
     /** Events kept per streamed background response (for resuming with `starting_after`); the oldest go first. */
     max_events: v.optional(wholeNumber(1), 10_000),
     /** Bytes of events kept per streamed background response; the oldest go first. */
-    max_event_bytes: v.optional(byteSize, '8MiB'),
+    max_event_bytes: v.optional(byteSize, '2MiB'),
     /** How long a finished run's events stay available for resuming (the final object stays in the store). */
     keep_events_for: v.optional(duration('5m'), '5m'),
     /** Finished runs whose events are kept at most; the oldest are dropped first. */
-    max_kept_runs: v.optional(wholeNumber(0), 256),
+    max_kept_runs: v.optional(wholeNumber(0), 64),
   }),
 });
 

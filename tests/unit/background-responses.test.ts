@@ -101,6 +101,26 @@ describe('background responses', () => {
     await gateway.shutdown();
   });
 
+  test('a followed stream of a run that is cancelled ends with a terminal event carrying the cancelled object', async () => {
+    const { gateway } = testGateway(MOCK_MODELS);
+    const client = sdkClient(gateway);
+    const stream = await client.responses.create({ model: 'slow', input: 'x', background: true, stream: true });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) {
+      events.push(event);
+      if (event.type === 'response.output_text.delta' && events.filter((e) => e.type === 'response.output_text.delta').length === 2) {
+        const id = (events[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+        assert.equal((await client.responses.cancel(id)).status, 'cancelled');
+      }
+    }
+    const last = events.at(-1) as OpenAI.Responses.ResponseFailedEvent;
+    assert.equal(last.type, 'response.failed');
+    assert.equal(last.response.status, 'cancelled');
+    assert.equal(last.sequence_number, events.length - 1);
+    assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
+    await gateway.shutdown();
+  });
+
   test('resuming: a bad starting_after, a run without stream, or a plain response is a 400', async () => {
     const { gateway, request } = testGateway(MOCK_MODELS);
     const client = sdkClient(gateway);
