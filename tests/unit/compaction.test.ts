@@ -100,6 +100,26 @@ describe('POST /v1/responses/compact', () => {
     await gateway.shutdown();
   });
 
+  test('tool turns reach a summarising provider as text (no tools are declared on that call)', async () => {
+    const cases = fakeProviderCases(fake.baseUrl);
+    const { gateway } = testGateway({ providers: providersOf(cases), models: [{ name: 'a', provider: 'anthropic', provider_model_id: 'cmp-tools' }], responses: { compaction_key: KEY } });
+    const client = sdkClient(gateway);
+    await client.responses.compact({
+      model: 'a',
+      input: [
+        { role: 'user', content: 'Weather?' },
+        { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: '21 C' },
+      ],
+    });
+    const body = fake.last('cmp-tools').body;
+    const sent = JSON.stringify(body.messages);
+    assert.ok(!sent.includes('tool_use') && !sent.includes('tool_result'), sent);
+    assert.ok(sent.includes('[called get_weather with {\\"city\\":\\"Oslo\\"}]'), sent);
+    assert.ok(sent.includes('[result of call_1: 21 C]'), sent);
+    await gateway.shutdown();
+  });
+
   test('bad input: a tampered item is a 400 naming it; nothing to compact, unknown model, unknown keys likewise', async () => {
     const { gateway, post } = testGateway({ responses: { compaction_key: KEY } });
     const client = sdkClient(gateway);

@@ -73,7 +73,7 @@ export class CompactionService {
     const canonical: CanonicalRequest = {
       model: route.providerModelId,
       instructions: request.instructions ? `${SUMMARY_INSTRUCTIONS}\n\nThe conversation ran under these instructions:\n${request.instructions}` : SUMMARY_INSTRUCTIONS,
-      input: [...window, ask],
+      input: [...asTranscript(window), ask],
       tools: [],
       tool_choice: 'none',
       parallel_tool_calls: false,
@@ -100,4 +100,22 @@ export class CompactionService {
     output.push(item);
     return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(this.deps.now() / 1000), output, usage: result.usage };
   }
+}
+
+/**
+ * The window as the summarising call sends it: tool calls and their results
+ * as plain text, because the call declares no tools (and some providers
+ * refuse tool turns without the tools declared); reasoning is left out.
+ */
+function asTranscript(window: readonly ConversationItem[]): ConversationItem[] {
+  const out: ConversationItem[] = [];
+  for (const item of window) {
+    if (item.type === 'function_call') {
+      out.push({ type: 'message', id: item.id, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: `[called ${item.name} with ${item.arguments}]`, annotations: [] }] });
+    } else if (item.type === 'function_call_output') {
+      const result = typeof item.output === 'string' ? item.output : item.output.map((part) => ('text' in part ? part.text : '')).join('');
+      out.push({ type: 'message', id: item.id, role: 'user', status: 'completed', content: [{ type: 'input_text', text: `[result of ${item.call_id}: ${result}]` }] });
+    } else if (item.type !== 'reasoning') out.push(item);
+  }
+  return out;
 }
