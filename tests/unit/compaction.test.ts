@@ -9,6 +9,7 @@ import { RecordingCallHook } from '../fakes/recording-call-hook.ts';
 import { fakeProviderCases, providersOf } from '../helpers/fake-providers.ts';
 import { testGateway } from '../helpers/in-memory-gateway.ts';
 import { sdkClient } from '../helpers/openai-client.ts';
+import { parseExposition, sample } from '../helpers/metrics.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const OTHER_KEY = Buffer.alloc(32, 9).toString('base64');
@@ -75,7 +76,7 @@ describe('compaction sealing', () => {
 describe('POST /v1/responses/compact', () => {
   test('the mock: user messages then one sealed compaction item, with usage; counted like any call', async () => {
     const hook = new RecordingCallHook();
-    const { gateway, logs } = testGateway({ responses: { compaction_key: KEY } }, { callHooks: [hook] });
+    const { gateway, logs, request } = testGateway({ responses: { compaction_key: KEY } }, { callHooks: [hook] });
     const client = sdkClient(gateway);
     const compacted = await client.responses.compact({ model: 'mock', input: WINDOW });
     assert.equal(compacted.object, 'response.compaction');
@@ -90,6 +91,9 @@ describe('POST /v1/responses/compact', () => {
     assert.equal(hook.afters.length, 1);
     assert.equal(hook.afters[0]!.status, 'completed');
     assert.ok(logs.some((l) => l.msg === 'response generated'));
+    const samples = parseExposition(await (await request('/metrics')).text());
+    assert.equal(sample(samples, 'provider_requests_total', { provider: 'mock', model: 'mock', operation: 'generate', status: 'success' }), 1);
+    assert.equal(sample(samples, 'provider_tokens_total', { provider: 'mock', model: 'mock', type: 'output' }), compacted.usage.output_tokens);
     // Given back as input, it opens and the conversation goes on.
     const next = await client.responses.create({ model: 'mock', input: [...compacted.output, { role: 'user', content: 'and then?' }] as any });
     assert.equal(next.output_text, 'Echo: and then?');
