@@ -36,6 +36,9 @@ import { ServiceUnavailableError } from './errors/gateway-error.ts';
 import { WebSocketConnections } from './responses/websocket/websocket-connections.ts';
 import { responsesWebSocketRoute } from './responses/websocket/websocket-route.ts';
 import type { WebSocketUpgrade } from './responses/websocket/websocket-upgrade.ts';
+import { BackgroundRuns } from './responses/background/background-runs.ts';
+import { CompactionSealer } from './responses/compaction/compaction-sealer.ts';
+import { CompactionService } from './responses/compaction/compaction-service.ts';
 
 /** At shutdown, how long streams that were cut off get to send their terminal event. */
 const INTERRUPT_FLUSH_MS = 1_000;
@@ -180,6 +183,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       liveStreams.stop();
     },
   });
+  // Background responses stop first: cancelled runs save their final object while the store is still open.
+  const background = new BackgroundRuns({ config: config.responses.background, pipeline, logger, inflight, now });
+  lifecycles.add('background', background);
+  const sealer = CompactionSealer.create(config.responses.compaction_key);
+  if (config.responses.compaction_key === undefined) {
+    logger.warn('responses.compaction_key is not set: compaction items are sealed with a random key of this process, so they do not survive a restart or reach another instance');
+  }
   const app = createApp({
     logger,
     inflight,
@@ -193,7 +203,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
     v1(api) {
       modelsRoutes(api, router);
-      const responses = new ResponsesService({ pipeline, store, logger, now });
+      const responses = new ResponsesService({ pipeline, store, logger, now, sealer, background });
       responsesWebSocketRoute(api, {
         service: responses,
         logger,
@@ -204,7 +214,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         tracer: tracing?.tracer,
         upgrade: deps.upgradeWebSocket,
       });
-      responsesRoutes(api, { service: responses, maxBodySize: config.server.max_request_body_size, limits: config.server.limits });
+      responsesRoutes(api, {
+        service: responses,
+        compaction: new CompactionService({ pipeline, store, sealer, now }),
+        maxBodySize: config.server.max_request_body_size,
+        limits: config.server.limits,
+      });
       chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size, config.server.limits);
     },
   });

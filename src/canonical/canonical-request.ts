@@ -22,4 +22,12 @@ export interface CanonicalRequest {
   text: { format: TextFormat };
   reasoning: { effort: string | null; summary: string | null } | null;
   user: string | null;
+  /**
+   * Set on a compaction call (`POST /v1/responses/compact`): the request
+   * itself asks the model for a summary of the window (its instructions say
+   * so and its input ends with the ask), which is what every provider answers.
+   * A provider with its own compaction endpoint uses these instead: the
+   * client's instructions and the window as the client sent it.
+   */
+  compact?: { instructions: string | null; input: ConversationItem[] };
 }

@@ -16,4 +16,6 @@ export interface ProviderResult {
   incomplete_reason?: IncompleteReason;
   /** The model the upstream says answered, when it says. */
   model?: string;
+  /** A compaction call answered by the upstream's own compaction: its item, passed on unchanged. */
+  compaction?: { id: string; encrypted_content: string };
 }

@@ -45,8 +45,20 @@ export interface ReasoningItem {
   encrypted_content?: string | null;
 }
 
+/**
+ * A compaction item an upstream made (`POST /v1/responses/compact` passed
+ * through): its content is the upstream's, opaque here. The gateway's own
+ * compaction items never get this far: they are opened and expanded into a
+ * message when they come back as input.
+ */
+export interface CompactionItem {
+  type: 'compaction';
+  id: string;
+  encrypted_content: string;
+}
+
 /** An item of a conversation: what a client sent or what a model produced. */
-export type ConversationItem = MessageItem | FunctionCallItem | FunctionCallOutputItem | ReasoningItem;
+export type ConversationItem = MessageItem | FunctionCallItem | FunctionCallOutputItem | ReasoningItem | CompactionItem;
 export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
 
 export interface Usage {

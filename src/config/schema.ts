@@ -637,6 +637,46 @@ export const RateLimitSchema = v.optional(
   { backend: 'memory' },
 );
 
+/** A compaction key: 32 bytes, base64 (standard or URL-safe alphabet). */
+const compactionKey = v.pipe(
+  v.string('expected 32 bytes, base64-encoded (e.g. the output of `openssl rand -base64 32`)'),
+  v.check((value) => decodeBase64(value)?.length === 32, 'expected 32 bytes, base64-encoded (e.g. the output of `openssl rand -base64 32`)'),
+);
+
+/** Standard or URL-safe base64 → bytes; undefined when it is not base64. */
+export function decodeBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
+  const standard = value.trim().replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(standard)) return undefined;
+  try {
+    return Uint8Array.from(atob(standard), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+export const ResponsesSchema = section({
+  /**
+   * Seals the `compaction` items the gateway makes for providers without
+   * their own compaction (AES-256-GCM): 32 bytes, base64, usually
+   * `${GATEWAY_COMPACTION_KEY}`. Unset: a random key per process (a warning
+   * at start-up), so such items do not survive a restart or reach another instance.
+   */
+  compaction_key: v.optional(compactionKey),
+  /** `background: true` responses: runs that continue without the client. */
+  background: section({
+    /** At most this many background responses run at once; one more is a 429. */
+    max_in_flight: v.optional(wholeNumber(1), 64),
+    /** Events kept per streamed background response (for resuming with `starting_after`); the oldest go first. */
+    max_events: v.optional(wholeNumber(1), 10_000),
+    /** Bytes of events kept per streamed background response; the oldest go first. */
+    max_event_bytes: v.optional(byteSize, '2MiB'),
+    /** How long a finished run's events stay available for resuming (the final object stays in the store). */
+    keep_events_for: v.optional(duration('5m'), '5m'),
+    /** Finished runs whose events are kept at most; the oldest are dropped first. */
+    max_kept_runs: v.optional(wholeNumber(0), 64),
+  }),
+});
+
 export const ConfigSchema = v.strictObject({
   server: ServerSchema,
   logging: LoggingSchema,
@@ -646,6 +686,7 @@ export const ConfigSchema = v.strictObject({
   conversations: ConversationsSchema,
   auth: AuthSchema,
   rate_limit: RateLimitSchema,
+  responses: ResponsesSchema,
 });
 
 export type GatewayConfig = v.InferOutput<typeof ConfigSchema>;
@@ -664,3 +705,5 @@ export type AuthConfig = GatewayConfig['auth'];
 export type ApiKeyConfig = AuthConfig['api_keys'][number];
 export type OidcConfig = NonNullable<AuthConfig['oidc']>;
 export type RateLimitConfig = GatewayConfig['rate_limit'];
+export type ResponsesConfig = GatewayConfig['responses'];
+export type BackgroundConfig = ResponsesConfig['background'];

@@ -62,6 +62,9 @@ function toItem(item: Exclude<RequestItem, { type: 'item_reference' }>, index: n
       };
     case 'reasoning':
       return { type: 'reasoning', id: item.id, summary: item.summary, encrypted_content: item.encrypted_content ?? null };
+    case 'compaction':
+      // An upstream's own compaction item (the gateway's are expanded before this): kept for that upstream.
+      return { type: 'compaction', id: item.id ?? newId('cmp'), encrypted_content: item.encrypted_content };
   }
 }
 

@@ -9,6 +9,9 @@ import { functionName, intRange, jsonObject, metadata, modelName, nullable, obje
  */
 
 
+/** The longest `encrypted_content` of a compaction item accepted (the gateway's own are far shorter). */
+const MAX_ENCRYPTED_CONTENT = 1_048_576;
+
 const InputText = v.object({ type: v.literal('input_text'), text });
 const InputImage = v.object({
   type: v.literal('input_image'),
@@ -66,6 +69,13 @@ const Reasoning = v.object({
   encrypted_content: v.optional(v.nullable(text)),
 });
 
+/** A compaction item given back: the gateway's own (sealed) or an upstream's. */
+const Compaction = v.object({
+  type: v.literal('compaction'),
+  id: v.optional(nullable(text)),
+  encrypted_content: v.pipe(text, v.nonEmpty('expected the encrypted content of a compaction item'), v.maxLength(MAX_ENCRYPTED_CONTENT, `expected at most ${MAX_ENCRYPTED_CONTENT} characters`)),
+});
+
 const Item = v.pipe(
   v.unknown(),
   // `{role, content}` without a type is a message, as in OpenAI's API.
@@ -74,8 +84,8 @@ const Item = v.pipe(
   ),
   v.variant(
     'type',
-    [Message, FunctionCall, FunctionCallOutput, ItemReference, Reasoning],
-    'expected an item of type message, function_call, function_call_output, item_reference or reasoning',
+    [Message, FunctionCall, FunctionCallOutput, ItemReference, Reasoning, Compaction],
+    'expected an item of type message, function_call, function_call_output, item_reference, reasoning or compaction',
   ),
 );
 
@@ -119,7 +129,7 @@ export const ResponsesRequestSchema = v.strictObject({
   previous_response_id: nullable(v.pipe(text, v.nonEmpty('expected a response id'))),
   stream: nullable(v.boolean('expected true or false')),
   store: nullable(v.boolean('expected true or false')),
-  background: nullable(v.literal(false, 'expected false (background responses are not supported)')),
+  background: nullable(v.boolean('expected true or false')),
   temperature: nullable(range(0, 2)),
   top_p: nullable(range(0, 1)),
   max_output_tokens: nullable(positiveInt),
@@ -152,5 +162,16 @@ export const ResponsesRequestSchema = v.strictObject({
 });
 
 export type ResponsesRequest = v.InferOutput<typeof ResponsesRequestSchema>;
+
+/** The `POST /v1/responses/compact` body (OpenAI's `ResponseCompactParams`). */
+export const CompactRequestSchema = v.strictObject({
+  model: modelName,
+  input: nullable(v.union([text, v.array(Item, 'expected a list of input items')], 'expected a string or a list of input items')),
+  instructions: nullable(text),
+  previous_response_id: nullable(v.pipe(text, v.nonEmpty('expected a response id'))),
+  prompt_cache_key: nullable(text),
+});
+
+export type CompactRequest = v.InferOutput<typeof CompactRequestSchema>;
 export type RequestItem = v.InferOutput<typeof Item>;
 export type RequestPart = v.InferOutput<typeof Part>;

@@ -19,7 +19,7 @@ export class ResponseDraft {
       object: 'response',
       created_at: Math.floor(createdAt / 1000),
       status: 'in_progress',
-      background: false,
+      background: request.background ?? false,
       error: null,
       incomplete_details: null,
       instructions: request.instructions ?? null,

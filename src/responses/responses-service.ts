@@ -1,4 +1,4 @@
-import { MAX_CONVERSATION_TURNS, type ConversationStore, type StoredTurn } from '../conversation/store.ts';
+import type { ConversationStore, StoredTurn } from '../conversation/store.ts';
 import { storeCall } from '../conversation/store-call.ts';
 import { GatewayError, InvalidRequestError, NotFoundError, StoreUnavailableError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
@@ -8,11 +8,16 @@ import type { Logger } from '../observability/logger.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ModelCall } from '../pipeline/model-call.ts';
 import type { ModelPipeline } from '../pipeline/model-pipeline.ts';
+import { loadHistory, type LocalTurn } from './load-history.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
 import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
+import type { CompactionSealer } from './compaction/compaction-sealer.ts';
+import { expandCompactions, hasSealedCompaction } from './compaction/expand-compactions.ts';
+import type { BackgroundRuns } from './background/background-runs.ts';
+import type { BackgroundRun } from './background/background-run.ts';
 
 export interface ResponsesServiceDeps {
   pipeline: ModelPipeline;
@@ -20,6 +25,10 @@ export interface ResponsesServiceDeps {
   logger: Logger;
   /** Clock in milliseconds since the epoch. */
   now: () => number;
+  /** Opens the gateway's own compaction items given back as input. */
+  sealer?: CompactionSealer;
+  /** Runs `background: true` responses; without it they are refused. */
+  background?: BackgroundRuns;
 }
 
 /**
@@ -31,8 +40,7 @@ export interface LocalResponses {
   put(turn: LocalTurn): void;
 }
 
-/** A turn as a connection keeps it: with every item before its input, so it continues without the store. */
-export type LocalTurn = StoredTurn & { readonly history: readonly ConversationItem[] };
+export type { LocalTurn };
 
 interface Prepared {
   request: ResponsesRequest;
@@ -55,6 +63,7 @@ export class ResponsesService {
 
   async create(body: unknown, scope: RequestScope): Promise<Response> {
     const prepared = await this.prepare(body, scope);
+    if (prepared.request.background) return this.background(prepared, scope);
     return prepared.request.stream ? this.stream(prepared) : this.generate(prepared);
   }
 
@@ -64,13 +73,38 @@ export class ResponsesService {
    * stream starts reject with a GatewayError, as a POST answers them.
    */
   async streamEvents(body: unknown, scope: RequestScope, local: LocalResponses): Promise<ReadableStream<string>> {
+    // The connection is the stream: a run that outlives the turn has nowhere to send its events.
+    if ((body as { background?: unknown } | null)?.background === true) throw new InvalidRequestError('background is not supported in WebSocket mode; use POST /v1/responses.', { param: 'background', code: 'unsupported_value' });
     const p = await this.prepare(body, scope, local);
     const events = await this.deps.pipeline.stream(p.call);
     return events.pipeThrough(new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined), jsonText));
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
+    const run = this.liveRun(id, scope);
+    if (run) return run.current();
     return (await this.find(id, scope)).response;
+  }
+
+  /** `GET /v1/responses/{id}?stream=true&starting_after=N`: a background response's events after N. */
+  async retrieveStream(id: string, startingAfter: number, scope: RequestScope): Promise<Response> {
+    const runs = this.deps.background;
+    const run = this.liveRun(id, scope);
+    if (!runs || !run) {
+      await this.find(id, scope);
+      throw new InvalidRequestError(`Response ${quoteValue(id)} has no stream to resume: only background responses created with stream: true can be streamed, while their events are kept.`, { param: 'stream', code: 'invalid_value' });
+    }
+    return runs.resume(run, startingAfter, scope);
+  }
+
+  /** `POST /v1/responses/{id}/cancel`: only background responses can be cancelled, as in OpenAI's API. */
+  async cancel(id: string, scope: RequestScope): Promise<ResponseObject> {
+    const runs = this.deps.background;
+    const run = this.liveRun(id, scope);
+    if (runs && run) return runs.cancel(run);
+    const record = await this.find(id, scope);
+    if (record.response.background) return record.response;
+    throw new InvalidRequestError('Only responses created with background set to true can be cancelled.', { param: 'response_id', code: 'invalid_value' });
   }
 
   async delete(id: string, scope: RequestScope): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
@@ -98,6 +132,12 @@ export class ResponsesService {
     };
   }
 
+  /** A background response still running here, if the caller owns it (another principal sees no such response). */
+  private liveRun(id: string, scope: RequestScope): BackgroundRun | undefined {
+    const run = this.deps.background?.get(id);
+    return run && storeCall(run.scope).owner === storeCall(scope).owner ? run : undefined;
+  }
+
   private async find(id: string, scope: RequestScope): Promise<StoredTurn> {
     const record = await this.deps.store.get(storeCall(scope), id);
     if (!record) throw responseNotFound(id);
@@ -107,30 +147,13 @@ export class ResponsesService {
   private async prepare(body: unknown, scope: RequestScope, local?: LocalResponses): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
     const route = this.deps.pipeline.route(request.model);
-    const history: ConversationItem[] = [];
+    let history: ConversationItem[] = [];
     let previous: StoredTurn | undefined;
     if (request.previous_response_id) {
-      const own = local?.get(request.previous_response_id);
-      // A connection's own response carries everything before it; the store links turns instead.
-      const chain = own ? [{ ...own, input: [...own.history, ...own.input] }] : await this.deps.store.chain(storeCall(scope), request.previous_response_id);
-      if (!Array.isArray(chain)) {
-        const gone = chain ? ` (it continues ${quoteValue(chain.broken)}, which is no longer stored)` : '';
-        throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found${gone}.`, {
-          param: 'previous_response_id',
-          code: 'previous_response_not_found',
-        });
-      }
-      previous = chain[chain.length - 1]!;
-      if (previous.depth >= MAX_CONVERSATION_TURNS) {
-        throw new InvalidRequestError(`The conversation has reached ${MAX_CONVERSATION_TURNS} turns; start a new one.`, { param: 'previous_response_id', code: 'invalid_value' });
-      }
-      // The model sees each earlier turn's input, then its output; instructions are not carried over.
-      for (const turn of chain) {
-        for (const item of turn.input) history.push(item);
-        for (const item of turn.response.output) history.push(item);
-      }
+      ({ items: history, previous } = await loadHistory(this.deps.store, scope, request.previous_response_id, local?.get(request.previous_response_id)));
     }
-    const input = normalizeInput(request.input, history);
+    const raw = this.deps.sealer && hasSealedCompaction(request.input) ? await expandCompactions(request.input, this.deps.sealer) : request.input;
+    const input = normalizeInput(raw, history);
     const conversation = history.length > 0 ? [...history, ...input] : input;
     const canonical: CanonicalRequest = {
       model: route.providerModelId,
@@ -149,6 +172,13 @@ export class ResponsesService {
     const draft = new ResponseDraft(request, route.name, this.deps.now());
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
     return { request, call, input, previous, historyItems: history.length, history, draft, local };
+  }
+
+  private background(p: Prepared, scope: RequestScope): Response {
+    if (!this.deps.background) throw new InvalidRequestError('Background responses are not enabled.', { param: 'background', code: 'unsupported_value' });
+    if (p.request.store === false) throw new InvalidRequestError('Background responses must be stored: background needs store: true.', { param: 'store', code: 'invalid_value' });
+    const { route, request } = p.call;
+    return this.deps.background.start({ draft: p.draft, route, request, stream: p.request.stream === true, save: (response) => this.save(p, response, scope).then(() => undefined) }, scope);
   }
 
   private async generate(p: Prepared): Promise<Response> {

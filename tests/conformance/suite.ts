@@ -298,6 +298,58 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       assert.ok(sample(metrics, 'http_requests_total', { method: 'GET', path: '/v1/responses', status: '101' })! >= 1);
     });
 
+    test('SDK responses.compact for the mock and every provider type; the item given back continues the conversation', async () => {
+      const window = [{ role: 'user' as const, content: 'Plan a trip' }, { role: 'assistant' as const, content: 'Three days in Lisbon.' }];
+      for (const model of ['mock', ...cases.map((c) => c.name)]) {
+        const compacted = await client.responses.compact({ model, input: window });
+        assert.equal(compacted.object, 'response.compaction', model);
+        const item = compacted.output.at(-1) as { type: string; encrypted_content: string };
+        assert.equal(item.type, 'compaction', model);
+        assert.ok(compacted.usage.total_tokens > 0, model);
+        if (model === 'openai') assert.equal(fake.last('conf-openai').path, '/v1/responses/compact');
+        else assert.ok(item.encrypted_content.startsWith('gwc1.'), model);
+        const next = await client.responses.create({ model, input: [...compacted.output, { role: 'user', content: 'and then?' }] as OpenAI.Responses.ResponseInput });
+        assert.equal(next.status, 'completed', model);
+      }
+    });
+
+    test('SDK background responses: create, retrieve polling, cancel, and a stream resumed with starting_after', async () => {
+      const settle = async (id: string) => {
+        for (let i = 0; i < 400; i++) {
+          const now = await client.responses.retrieve(id);
+          if (now.status !== 'queued' && now.status !== 'in_progress') return now;
+          await sleep(25);
+        }
+        throw new Error(`${id} did not finish`);
+      };
+      for (const model of ['mock', ...cases.map((c) => c.name)]) {
+        const created = await client.responses.create({ model, input: 'Hi', background: true });
+        assert.ok(created.status === 'queued' || created.status === 'in_progress', model);
+        const done = await settle(created.id);
+        assert.equal(done.status, 'completed', model);
+        assert.equal(done.output_text, model === 'mock' ? 'Echo: Hi' : 'Hello from the fake', model);
+      }
+      const running = await client.responses.create({ model: 'slow', input: 'x', background: true });
+      const cancelled = await client.responses.cancel(running.id);
+      assert.equal(cancelled.status, 'cancelled');
+      assert.equal((await client.responses.retrieve(running.id)).status, 'cancelled');
+      const plain = await client.responses.create({ model: 'mock', input: 'x' });
+      await assert.rejects(client.responses.cancel(plain.id), OpenAI.BadRequestError);
+
+      const stream = await client.responses.create({ model: 'paced', input: 'go', background: true, stream: true });
+      let id = '';
+      let seen = 0;
+      for await (const event of stream) {
+        if (event.type === 'response.created') id = event.response.id;
+        if (++seen === 4) break;
+      }
+      const rest: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const event of await client.responses.retrieve(id, { stream: true, starting_after: 3 })) rest.push(event);
+      assert.deepEqual(rest.map((e) => e.sequence_number), rest.map((_, i) => i + 4));
+      assert.equal(rest.at(-1)!.type, 'response.completed');
+      assert.equal((await client.responses.retrieve(id)).status, 'completed');
+    });
+
     test('SSE framing on the wire', async () => {
       const res = await post({ model: 'mock', input: 'a b', stream: true });
       assert.equal(res.status, 200);

@@ -4,7 +4,7 @@ import type { RenderContext, Script, WireProtocol } from './script.ts';
 import { anthropicWire } from './wire/anthropic-wire.ts';
 import { chatCompletionsWire } from './wire/chat-completions-wire.ts';
 import { geminiWire } from './wire/gemini-wire.ts';
-import { openAIResponsesWire } from './wire/openai-responses-wire.ts';
+import { compactedResponse, openAIResponsesWire } from './wire/openai-responses-wire.ts';
 
 /** A request as the fake upstream received it. */
 export interface RecordedRequest {
@@ -138,6 +138,10 @@ export class FakeUpstream {
       res.writeHead(script.status, { 'content-type': 'application/json', ...script.headers }).end(JSON.stringify(errorBody));
       return;
     }
+    if (route.compact) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(compactedResponse(script, body)));
+      return;
+    }
     if (!stream) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(wire.json(script, context)));
       return;
@@ -175,8 +179,9 @@ export class FakeUpstream {
   }
 }
 
-function routeOf(path: string): { protocol: ProtocolName; model?: string; stream?: boolean } | undefined {
+function routeOf(path: string): { protocol: ProtocolName; model?: string; stream?: boolean; compact?: boolean } | undefined {
   const pathname = path.split('?')[0]!;
+  if (pathname.endsWith('/responses/compact')) return { protocol: 'openai-responses', compact: true };
   if (pathname.endsWith('/responses')) return { protocol: 'openai-responses' };
   const deployment = /\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(pathname);
   if (deployment) return { protocol: 'chat-completions', model: decodeURIComponent(deployment[1]!) };

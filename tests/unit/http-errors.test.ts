@@ -46,7 +46,8 @@ describe('errors are in the OpenAI shape with the right status', () => {
       [{ model: 'mock', input: 'x', tools: [{ type: 'web_search' }] }, 'tools[0].type', 'invalid_type', /other tool types are not supported/],
       [{ model: 'mock', input: 'x', tool_choice: 'sometimes' }, 'tool_choice', 'invalid_type', /"auto", "none", "required"/],
       [{ model: 'mock', input: 'x', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata', 'invalid_value', /at most 16/],
-      [{ model: 'mock', input: 'x', background: true }, 'background', 'invalid_type', /background responses are not supported/],
+      [{ model: 'mock', input: 'x', background: 'yes' }, 'background', 'invalid_type', /expected true or false/],
+      [{ model: 'mock', input: 'x', background: true, store: false }, 'store', 'invalid_value', /background needs store: true/],
       [{ model: '', input: 'x' }, 'model', 'invalid_value', /expected a model name/],
     ];
     for (const [body, param, code, message] of cases) {

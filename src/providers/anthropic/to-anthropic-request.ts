@@ -4,7 +4,7 @@ import { parseDataUrl } from '../translation/data-url.ts';
 import { argumentsObject } from '../translation/function-arguments.ts';
 import { systemPrompt } from '../translation/system-prompt.ts';
 import { RoleTurns } from '../translation/role-turns.ts';
-import { unsupported } from '../translation/unsupported.ts';
+import { foreignCompaction, unsupported } from '../translation/unsupported.ts';
 import type { AnthropicBlock, AnthropicMessage } from './anthropic-wire.ts';
 
 const TYPE = 'anthropic';
@@ -48,6 +48,8 @@ export function toAnthropicRequest(request: CanonicalRequest, stream: boolean, d
       case 'reasoning':
         // Anthropic accepts back only its own signed thinking blocks.
         return;
+      case 'compaction':
+        throw foreignCompaction(TYPE, index);
     }
   });
 

@@ -7,7 +7,7 @@ import { parseDataUrl } from '../translation/data-url.ts';
 import { argumentsObject } from '../translation/function-arguments.ts';
 import { systemPrompt } from '../translation/system-prompt.ts';
 import { RoleTurns } from '../translation/role-turns.ts';
-import { unsupported } from '../translation/unsupported.ts';
+import { foreignCompaction, unsupported } from '../translation/unsupported.ts';
 import type { GeminiContent, GeminiPart } from './gemini-wire.ts';
 
 const TYPE = 'gemini';
@@ -56,6 +56,8 @@ export function toGeminiRequest(request: CanonicalRequest): Record<string, unkno
       }
       case 'reasoning':
         return;
+      case 'compaction':
+        throw foreignCompaction(TYPE, index);
     }
   });
 

@@ -40,6 +40,8 @@ function itemText(item: ConversationItem): string {
       return typeof item.output === 'string' ? item.output : item.output.map(partText).join(' ');
     case 'reasoning':
       return item.summary.map((s) => s.text).join(' ');
+    case 'compaction':
+      return '';
   }
 }
 

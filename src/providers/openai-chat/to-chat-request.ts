@@ -1,7 +1,7 @@
 import type { ContentPart, MessageItem } from '../../canonical/types.ts';
 import type { CanonicalRequest } from '../provider.ts';
 import { contentText, outputText } from '../translation/content-text.ts';
-import { unsupported } from '../translation/unsupported.ts';
+import { foreignCompaction, unsupported } from '../translation/unsupported.ts';
 import type { ChatContentPart, ChatMessage, ChatResponseFormat, ChatTool, ChatToolChoice } from './chat-wire.ts';
 
 /** Where Chat Completions upstreams differ, as data. */
@@ -40,6 +40,8 @@ export function toChatRequest(request: CanonicalRequest, stream: boolean, dialec
       case 'reasoning':
         // Reasoning from an earlier turn cannot be given back through Chat Completions.
         return;
+      case 'compaction':
+        throw foreignCompaction(dialect.type, index);
     }
   });
 

@@ -45,6 +45,23 @@ export function toResponsesRequest(request: CanonicalRequest, stream: boolean): 
   return body;
 }
 
+/**
+ * A compaction call → the body of OpenAI's own `POST /responses/compact`:
+ * the window and instructions as the client sent them (not the gateway's
+ * summarising request, which is for providers without compaction).
+ */
+export function toCompactRequest(request: CanonicalRequest): Record<string, unknown> {
+  const compact = request.compact!;
+  const input: unknown[] = [];
+  for (const item of compact.input) {
+    const wire = toItem(item);
+    if (wire) input.push(wire);
+  }
+  const body: Record<string, unknown> = { model: request.model, input };
+  if (compact.instructions) body.instructions = compact.instructions;
+  return body;
+}
+
 function toItem(item: ConversationItem): unknown {
   switch (item.type) {
     case 'message':
@@ -55,6 +72,9 @@ function toItem(item: ConversationItem): unknown {
       return { type: 'function_call_output', call_id: item.call_id, output: typeof item.output === 'string' ? item.output : item.output.map(toPart) };
     case 'reasoning':
       return undefined;
+    case 'compaction':
+      // The upstream's own compaction item, given back to it as it made it.
+      return { type: 'compaction', encrypted_content: item.encrypted_content };
   }
 }
 

@@ -104,3 +104,29 @@ function items(script: Script): Item[] {
   }
   return out;
 }
+
+/**
+ * OpenAI's `POST /v1/responses/compact` answer (the SDK's `CompactedResponse`):
+ * the user messages of the window, then one `compaction` item whose
+ * `encrypted_content` only OpenAI can read (here: a fixed marker and the
+ * number of items compacted, so a test can recognise it coming back).
+ */
+export function compactedResponse(script: Script, body: any): unknown {
+  const input = typeof body?.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : Array.isArray(body?.input) ? body.input : [];
+  const users = input
+    .filter((item: any) => (item.type === undefined || item.type === 'message') && item.role === 'user')
+    .map((item: any, i: number) => ({
+      type: 'message', id: `msg_fake_user_${i}`, status: 'completed', role: 'user',
+      content: typeof item.content === 'string' ? [{ type: 'input_text', text: item.content }] : item.content,
+    }));
+  return {
+    id: 'resp_fake_compacted',
+    object: 'response.compaction',
+    created_at: 1_700_000_000,
+    output: [...users, { type: 'compaction', id: 'cmp_fake', encrypted_content: `${FAKE_COMPACTION_PREFIX}${input.length}` }],
+    usage: usage(script),
+  };
+}
+
+/** What the fake's compaction items hold: the marker, then how many input items were compacted. */
+export const FAKE_COMPACTION_PREFIX = 'fake-openai-compaction:';
