@@ -32,6 +32,7 @@ import { Lifecycles, type Lifecycle } from './core/lifecycle.ts';
 import { VERSION } from './version.ts';
 import { LiveStreams } from './core/live-streams.ts';
 import { ServiceUnavailableError } from './errors/gateway-error.ts';
+import { accessControl } from './middleware/access-control.ts';
 
 /** At shutdown, how long streams that were cut off get to send their terminal event. */
 const INTERRUPT_FLUSH_MS = 1_000;
@@ -141,8 +142,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const wrappers: ProviderWrapper[] = [];
   if (instrumented) wrappers.push(instrumentationWrapper(metrics, tracing));
   const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000), wrappers);
+  // Authentication and rate limits (nothing at all when both are off).
+  const access = accessControl(config, { logger, metrics, now });
+  for (const [name, part] of access.parts) lifecycles.add(name, part);
   // Policy around every model call, in order (before: refuse; after: account).
-  const callHooks: CallHook[] = [...(deps.callHooks ?? [])];
+  const callHooks: CallHook[] = [...access.callHooks, ...(deps.callHooks ?? [])];
   const pipeline = new ModelPipeline({ router, logger, hooks: callHooks });
   const rawStore = deps.store ?? createStore(config.conversations, { now });
   const store = instrumented
@@ -153,8 +157,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const inflight = new Inflight();
   let draining = false;
   // The /v1 request hooks, by phase: rate limiting runs before authentication whatever is added where.
-  const rateLimitHooks: RequestHook[] = [...(deps.requestHooks?.rateLimit ?? [])];
-  const authHooks: RequestHook[] = [...(deps.requestHooks?.auth ?? [])];
+  const rateLimitHooks: RequestHook[] = [...access.rateLimit, ...(deps.requestHooks?.rateLimit ?? [])];
+  const authHooks: RequestHook[] = [...access.auth, ...(deps.requestHooks?.auth ?? [])];
 
   const liveStreams = new LiveStreams(config.server.sse_keepalive);
   // Last in start order, so first to stop: streams still live when the grace period is over end with
@@ -181,7 +185,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       if (metrics) metricsRoute(root, observability.metrics.path, metrics);
     },
     v1(api) {
-      modelsRoutes(api, router);
+      modelsRoutes(api, router, access.visibleModels);
       responsesRoutes(api, { service: new ResponsesService({ pipeline, store, logger, now }), maxBodySize: config.server.max_request_body_size, limits: config.server.limits });
       chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size, config.server.limits);
     },

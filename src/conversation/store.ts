@@ -4,6 +4,8 @@ import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 /** A stored response: what `GET /v1/responses/{id}` returns and what `previous_response_id` continues. */
 export interface StoredResponse {
   id: string;
+  /** The principal the response belongs to (see ownerOf); another principal is told it does not exist. */
+  owner: string;
   response: ResponseObject;
   /**
    * The whole conversation the model saw for this response: earlier turns

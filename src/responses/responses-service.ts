@@ -3,6 +3,7 @@ import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gate
 import { quoteValue } from '../errors/quote-value.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import { jsonResponse } from '../core/json-response.ts';
+import { ownerOf } from '../core/owner-of.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
@@ -45,6 +46,9 @@ export class ResponsesService {
   }
 
   async delete(id: string, scope: RequestScope): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
+    // Another principal's response is not there for this caller: looked up first, so it is never deleted.
+    // Anonymous callers (authentication off) own every stored response, so they need no look-up.
+    if (scope.principal.kind !== 'anonymous') await this.find(id, scope);
     if (!(await this.deps.store.delete(id, scope.traceContext))) throw responseNotFound(id);
     return { id, object: 'response.deleted', deleted: true };
   }
@@ -71,7 +75,7 @@ export class ResponsesService {
 
   private async find(id: string, scope: RequestScope): Promise<StoredResponse> {
     const record = await this.deps.store.get(id, scope.traceContext);
-    if (!record) throw responseNotFound(id);
+    if (!record || record.owner !== ownerOf(scope)) throw responseNotFound(id);
     return record;
   }
 
@@ -81,7 +85,7 @@ export class ResponsesService {
     let history: ConversationItem[] = [];
     if (request.previous_response_id) {
       const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
-      if (!previous) {
+      if (!previous || previous.owner !== ownerOf(scope)) {
         throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found.`, {
           param: 'previous_response_id',
           code: 'previous_response_not_found',
@@ -130,7 +134,7 @@ export class ResponsesService {
   private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<void> {
     if (!response.store) return;
     try {
-      await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart }, scope.traceContext);
+      await this.deps.store.create({ id: response.id, owner: ownerOf(scope), response, input: p.conversation, inputStart: p.inputStart }, scope.traceContext);
     } catch (error) {
       this.deps.logger.error('failed to store response', { request_id: scope.id, ...traceFields(scope), response_id: response.id, backend: this.deps.store.backend, error });
     }

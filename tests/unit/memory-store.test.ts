@@ -5,7 +5,7 @@ import type { StoredResponse } from '../../src/conversation/store.ts';
 import { testGateway } from '../helpers/in-memory-gateway.ts';
 
 function record(id: string): StoredResponse {
-  return { id, response: { id } as StoredResponse['response'], input: [], inputStart: 0 };
+  return { id, owner: 'anonymous', response: { id } as StoredResponse['response'], input: [], inputStart: 0 };
 }
 
 describe('memory store', () => {
