@@ -15,6 +15,7 @@ import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
+import { accessScenarios } from './access-suite.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 
 /** The mock models, and one model per upstream type served by fake upstreams at `upstreamUrl`. */
@@ -657,6 +658,8 @@ observability:
         await own.stop();
       }
     });
+
+    accessScenarios(() => target);
 
     test('a bad config exits non-zero naming each key path', async () => {
       const { code, stderr } = await runToExit(target, writeConfig(BAD_CONFIG));
