@@ -30,7 +30,10 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const QUICK = flag('quick');
 const CHECK = flag('check');
 const RUNTIMES = (option('runtimes') ?? 'node,bun,deno').split(',');
-export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production'] as const;
+export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production', 'production-auth'] as const;
+/** The API key of the `production-auth` profile (its hash is in that file); sent to every gateway, so requests are alike. */
+export const BENCH_API_KEY = 'sk-gw-bench-only-not-a-secret-0123456789';
+const GATEWAY_HEADERS = { authorization: `Bearer ${BENCH_API_KEY}` };
 const GATEWAY_CPU = '0';
 const LOAD_CPU = '1';
 
@@ -51,9 +54,9 @@ interface Workload {
   model: string;
   stream: boolean;
   /**
-   * Paced load per gateway while all five are measured at once: connections
-   * and the pause after each response. Five gateways together keep core 0
-   * about a third busy even when a request costs 0.7 ms (JSON) or 2.5 ms
+   * Paced load per gateway while all six are measured at once: connections
+   * and the pause after each response. Six gateways together keep core 0
+   * about two fifths busy even when a request costs 0.7 ms (JSON) or 2.5 ms
    * (stream) of CPU, as on a slow day of this shared machine, so that the p50
    * is a request's latency rather than a queue's.
    */
@@ -70,7 +73,7 @@ const WORKLOADS: Workload[] = [
   // p50 would measure the queue; 32 keep it at most half busy.
   { name: 'realistic stream(50)', model: 'bench-realistic', stream: true, paced: { connections: 32, delayMs: 1 }, saturation: false },
 ];
-/** Connections per gateway at saturation: alone, and with all five loaded at once. */
+/** Connections per gateway at saturation: alone, and with all six loaded at once. */
 const SATURATION_CONNECTIONS = 32;
 const CONCURRENT_CONNECTIONS = 8;
 
@@ -128,7 +131,7 @@ interface Sample {
 /** One load run against a process, with that process's CPU time per request. */
 async function measure(pid: number | undefined, url: string, requestBody: string, load: { connections: number; seconds: number; delayMs?: number }, headers?: Record<string, string>): Promise<Sample> {
   const before = pid ? cpuSeconds(pid) : 0;
-  const result = await runWrk({ url, body: requestBody, cpu: LOAD_CPU, ...load, ...(headers ? { headers } : {}) });
+  const result = await runWrk({ url, body: requestBody, cpu: LOAD_CPU, ...load, headers: headers ?? GATEWAY_HEADERS });
   const cpu = pid ? cpuSeconds(pid) - before : Number.NaN;
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
   return { rps: result.rps, cpuPerRequestUs: (cpu / result.requests) * 1e6, latency: result.latency, loadgenCoreShare: result.loadgenCoreShare, errors: result.errors };
