@@ -30,7 +30,8 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const QUICK = flag('quick');
 const CHECK = flag('check');
 const RUNTIMES = (option('runtimes') ?? 'node,bun,deno').split(',');
-export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production', 'production-auth'] as const;
+/** `production-resilient` is `production` with a retry policy and a circuit breaker on every provider: their happy-path cost. */
+export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production', 'production-resilient', 'production-auth'] as const;
 /** The API key of the `production-auth` profile (its hash is in that file); sent to every gateway, so requests are alike. */
 export const BENCH_API_KEY = 'sk-gw-bench-only-not-a-secret-0123456789';
 const GATEWAY_HEADERS = { authorization: `Bearer ${BENCH_API_KEY}` };
@@ -54,8 +55,8 @@ interface Workload {
   model: string;
   stream: boolean;
   /**
-   * Paced load per gateway while all six are measured at once: connections
-   * and the pause after each response. Six gateways together keep core 0
+   * Paced load per gateway while all seven are measured at once: connections
+   * and the pause after each response. Seven gateways together keep core 0
    * about two fifths busy even when a request costs 0.7 ms (JSON) or 2.5 ms
    * (stream) of CPU, as on a slow day of this shared machine, so that the p50
    * is a request's latency rather than a queue's.
@@ -73,7 +74,7 @@ const WORKLOADS: Workload[] = [
   // p50 would measure the queue; 32 keep it at most half busy.
   { name: 'realistic stream(50)', model: 'bench-realistic', stream: true, paced: { connections: 32, delayMs: 1 }, saturation: false },
 ];
-/** Connections per gateway at saturation: alone, and with all six loaded at once. */
+/** Connections per gateway at saturation: alone, and with all seven loaded at once. */
 const SATURATION_CONNECTIONS = 32;
 const CONCURRENT_CONNECTIONS = 8;
 

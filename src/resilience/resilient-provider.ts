@@ -1,5 +1,6 @@
 import { CircuitOpenError } from '../errors/circuit-open-error.ts';
 import { abortableSleep } from '../providers/abortable-sleep.ts';
+import type { AnsweringProvider } from '../providers/answering-provider.ts';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import { CLOSED_PERMIT, REFUSED, type CircuitBreaker } from './circuit-breaker.ts';
 import { breakerOutcome, isRetryable } from './failure-facts.ts';
@@ -11,6 +12,7 @@ import { weightedOrder } from './weighted-picker.ts';
 export interface ResilientTarget {
   /** The provider as this model uses it (instrumented per provider and model, so each attempt is its own span and count). */
   readonly provider: Provider;
+  /** What the upstream calls the model; empty: the request's own (a provider called directly as `provider/model`). */
   readonly providerModelId: string;
   readonly weight: number;
   /** The provider's breaker, shared by every target and model on that provider. */
@@ -91,7 +93,7 @@ const invokeStream: Invoke<ReadableStream<CanonicalEvent>> = (provider, request,
  * stops everything, a backoff wait included. With no call made because every
  * breaker is open, the answer is 503 `circuit_open` with `Retry-After`.
  */
-export class ResilientProvider implements Provider {
+export class ResilientProvider implements AnsweringProvider {
   readonly type = 'resilient';
   private readonly models: readonly ResilientModel[];
   private readonly now: () => number;
@@ -156,7 +158,7 @@ export class ResilientProvider implements Provider {
           const provider = target.provider;
           let value: T;
           try {
-            value = await invoke(provider, request.model === target.providerModelId ? request : withModel(request, target.providerModelId), call);
+            value = await invoke(provider, request.model === target.providerModelId || target.providerModelId === '' ? request : withModel(request, target.providerModelId), call);
           } catch (error) {
             breaker?.settle(permit, breakerOutcome(error, signal));
             if (signal.aborted) {

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
-import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { FakeIdentityProvider, makeKey } from '../fakes/fake-identity-provider.ts';
 import { TcpProxy } from '../fakes/tcp-proxy.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
+import { cleanRedisPrefix } from '../helpers/stores.ts';
 
 const KEY_A = `sk-gw-conf-a-${randomUUID()}`;
 const KEY_B = `sk-gw-conf-b-${randomUUID()}`;
@@ -33,21 +33,6 @@ async function burst(servers: RunningServer[], key: string, count: number): Prom
       return res.status;
     }),
   );
-}
-
-/** Deletes what a run wrote under its own prefix on the shared Redis (nothing else). */
-async function dropPrefix(prefix: string): Promise<void> {
-  const admin = new Redis(`redis://127.0.0.1:${REDIS_PORT}/0`);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    admin.disconnect();
-  }
 }
 
 /**
@@ -180,7 +165,7 @@ export function accessScenarios(getTarget: () => Target): void {
 
   test('two gateway processes on the real Redis share one limit (burst 20: 40 concurrent requests, exactly 20 succeed); Redis cut mid-run: fail-open serves, fail-closed answers 503, each logged once; restored, the limit holds again', async () => {
     const prefix = `test:conf-rl:${randomUUID()}:`;
-    const proxy = await new TcpProxy(REDIS_PORT).start();
+    const proxy = await new TcpProxy('127.0.0.1', REDIS_PORT).start();
     const config = (mode: 'open' | 'closed') => writeConfig(stringify({
       server: { address: '127.0.0.1:0' },
       logging: { level: 'info' },
@@ -196,7 +181,7 @@ export function accessScenarios(getTarget: () => Target): void {
       assert.equal(statuses.filter((s) => s === 200).length, 20, String(statuses));
       assert.equal(statuses.filter((s) => s === 429).length, 20);
 
-      await proxy.cut();
+      proxy.cut();
       const during = async (server: RunningServer) => (await burst([server], KEY_SHARED, 3));
       assert.deepEqual(await during(open), [200, 200, 200], 'fail-open lets requests through while Redis is away');
       const res = await fetch(`${closed.baseUrl}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY_SHARED}` }, body: '{"model":"mock","input":"x"}' });
@@ -213,7 +198,7 @@ export function accessScenarios(getTarget: () => Target): void {
         assert.equal((await fetch(`${server.baseUrl}/ready`)).status, 200, 'probes do not depend on the limiter');
       }
 
-      await proxy.restore();
+      proxy.restore();
       // The client reconnects by itself; the shared bucket is still spent, so both refuse again.
       let after: number[] = [];
       for (let i = 0; i < 40; i++) {
@@ -224,8 +209,8 @@ export function accessScenarios(getTarget: () => Target): void {
       assert.deepEqual(after, [429, 429]);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
-      await proxy.cut();
-      await dropPrefix(prefix);
+      await proxy.stop();
+      await cleanRedisPrefix(prefix);
     }
   });
 }
