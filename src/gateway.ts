@@ -34,6 +34,9 @@ import { VERSION } from './version.ts';
 import { LiveStreams } from './core/live-streams.ts';
 import { ServiceUnavailableError } from './errors/gateway-error.ts';
 import { accessControl } from './middleware/access-control.ts';
+import { WebSocketConnections } from './responses/websocket/websocket-connections.ts';
+import { responsesWebSocketRoute } from './responses/websocket/websocket-route.ts';
+import type { WebSocketUpgrade } from './responses/websocket/websocket-upgrade.ts';
 
 /** At shutdown, how long streams that were cut off get to send their terminal event. */
 const INTERRUPT_FLUSH_MS = 1_000;
@@ -69,6 +72,8 @@ export interface GatewayDeps {
   callHooks?: readonly CallHook[];
   /** Checks every `/v1` request passes, by phase (embedding, tests); see RequestHook. */
   requestHooks?: RequestHooks;
+  /** The runtime's WebSocket upgrade (Hono's helper for it), for the Responses API's WebSocket mode; absent: not offered. */
+  upgradeWebSocket?: WebSocketUpgrade;
 }
 
 export interface Gateway {
@@ -164,13 +169,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const authHooks: RequestHook[] = [...access.auth, ...(deps.requestHooks?.auth ?? [])];
 
   const liveStreams = new LiveStreams(config.server.sse_keepalive);
+  const webSockets = new WebSocketConnections();
   // Last in start order, so first to stop: streams still live when the grace period is over end with
   // their terminal event (never a silent cut) while tracing and the store can still record them.
   lifecycles.add('streams', {
     async shutdown() {
-      if (liveStreams.size > 0) {
-        logger.warn('ending streams still live at shutdown', { streams: liveStreams.size });
-        liveStreams.interrupt(new ServiceUnavailableError('The gateway is shutting down.', { code: 'shutting_down' }));
+      if (liveStreams.size > 0 || webSockets.size > 0) {
+        logger.warn('ending streams still live at shutdown', { streams: liveStreams.size, websockets: webSockets.size });
+        const reason = new ServiceUnavailableError('The gateway is shutting down.', { code: 'shutting_down' });
+        liveStreams.interrupt(reason);
+        webSockets.interrupt(reason);
         await inflight.drain(INTERRUPT_FLUSH_MS);
       }
       liveStreams.stop();
@@ -189,7 +197,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
     v1(api) {
       modelsRoutes(api, router, access.visibleModels);
-      responsesRoutes(api, { service: new ResponsesService({ pipeline, store, logger, now }), maxBodySize: config.server.max_request_body_size, limits: config.server.limits });
+      const responses = new ResponsesService({ pipeline, store, logger, now });
+      responsesWebSocketRoute(api, {
+        service: responses,
+        logger,
+        config: config.server.websocket,
+        maxMessageBytes: config.server.max_request_body_size,
+        limits: config.server.limits,
+        connections: webSockets,
+        tracer: tracing?.tracer,
+        upgrade: deps.upgradeWebSocket,
+      });
+      responsesRoutes(api, { service: responses, maxBodySize: config.server.max_request_body_size, limits: config.server.limits });
       chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size, config.server.limits);
     },
   });
@@ -198,6 +217,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     fetch: async (request, client) => app.fetch(request, client),
     drain(timeoutMs) {
       draining = true;
+      // Idle WebSocket connections close now, busy ones after their turn, so none holds shutdown.
+      webSockets.drain();
       return inflight.drain(timeoutMs);
     },
     forceFlush: () => lifecycles.forceFlush(),

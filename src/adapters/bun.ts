@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+import { upgradeWebSocket, websocket } from 'hono/bun';
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { keysCommand } from './keys-command.ts';
@@ -9,9 +11,15 @@ async function main(): Promise<void> {
     return;
   }
   const { config, source } = await loadConfig(Bun.argv.slice(2), process.env, (path) => Bun.file(path).text());
-  const gateway = createGateway(config, { env: process.env, runtime: { name: 'bun', version: Bun.version } });
+  // hono/bun's upgrade finds the server in the app's environment, which here is the peer's address.
+  let server: Bun.Server<unknown> | undefined;
+  const gateway = createGateway(config, {
+    env: process.env,
+    runtime: { name: 'bun', version: Bun.version },
+    upgradeWebSocket: (c, events) => upgradeWebSocket({ env: server, req: c.req } as unknown as Context, events),
+  });
   const { hostname, port } = listenAddress(config, process.env);
-  const server = Bun.serve({
+  server = Bun.serve({
     fetch: (request, server) => gateway.fetch(request, server.requestIP(request) ?? undefined),
     hostname,
     port,
@@ -19,6 +27,14 @@ async function main(): Promise<void> {
     // model pauses to think. `server.idle_timeout` (default 255 s, the most Bun allows) is
     // validated against `server.sse_keepalive`, whose comments keep every live stream busy.
     idleTimeout: config.server.idle_timeout / 1000,
+    websocket: {
+      ...websocket,
+      // Far beyond the message limit: refused by Bun (close 1009) before it is buffered; up to
+      // twice the limit, the gateway answers with an `error` envelope.
+      maxPayloadLength: 2 * config.server.max_request_body_size,
+      // A client that stops reading is disconnected rather than losing events silently.
+      closeOnBackpressureLimit: true,
+    },
   });
   logStarted(gateway, 'bun', Bun.version, server.url.origin, source);
   const onSignal = shutdownHandler({

@@ -1,3 +1,4 @@
+import { upgradeWebSocket } from 'hono/deno';
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
@@ -14,7 +15,7 @@ if (Deno.args[0] === 'keys') {
 try {
   const env = denoEnv();
   const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));
-  const gateway = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno } });
+  const gateway = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno }, upgradeWebSocket: (c, events) => upgradeWebSocket(c, events) });
   const { hostname, port } = listenAddress(config, env);
   const server = Deno.serve(
     {

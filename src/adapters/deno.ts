@@ -1,3 +1,4 @@
+import { upgradeWebSocket } from 'hono/deno';
 import { createGateway } from '../gateway.ts';
 import { loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
@@ -11,7 +12,7 @@ import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
 const env = denoEnv();
 const gateway = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path)).then(
   ({ config, source }) => {
-    const created = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno } });
+    const created = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno }, upgradeWebSocket: (c, events) => upgradeWebSocket(c, events) });
     logStarted(created, 'deno', Deno.version.deno, 'deno serve', source);
     return created;
   },

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import { WebSocketServer } from 'ws';
 import type { ClientAddress } from '../core/client-address.ts';
 import { createGateway } from '../gateway.ts';
 import { NodeTransport } from './node-transport.ts';
@@ -14,9 +16,29 @@ async function main(): Promise<void> {
   }
   const { config, source } = await loadConfig(process.argv.slice(2), process.env, (path) => readFile(path, 'utf8'));
   const transport = new NodeTransport();
-  const gateway = createGateway(config, { env: process.env, runtime: { name: 'nodejs', version: process.versions.node }, fetch: transport.fetch, lifecycle: { transport } });
+  // @hono/node-server's upgrade needs its own environment, while the gateway's app gets the
+  // peer's address as its environment: handshakes keep theirs here, by request.
+  const handshakes = new WeakMap<Request, HttpBindings>();
+  const gateway = createGateway(config, {
+    env: process.env,
+    runtime: { name: 'nodejs', version: process.versions.node },
+    fetch: transport.fetch,
+    lifecycle: { transport },
+    upgradeWebSocket: (c, events) => {
+      const env = handshakes.get(c.req.raw);
+      if (!env) return Promise.reject(new Error('not a WebSocket handshake'));
+      return upgradeWebSocket({ env, req: c.req } as unknown as Context, events);
+    },
+  });
   const { hostname, port } = listenAddress(config, process.env);
-  const server = serve({ fetch: (request, env) => gateway.fetch(request, nodePeer(env)), hostname, port }, (info) => {
+  // Frames far beyond the message limit are refused by ws itself (close 1009) before they are buffered;
+  // up to twice the limit, the gateway answers with an `error` envelope and the connection stays.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * config.server.max_request_body_size });
+  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+    if (env.incoming.headers.upgrade !== undefined) handshakes.set(request, env as HttpBindings);
+    return gateway.fetch(request, nodePeer(env));
+  };
+  const server = serve({ fetch, hostname, port, websocket: { server: wss } }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);
   });
   // Node closes no busy connection by itself (requestTimeout and headersTimeout cover only the

@@ -97,6 +97,9 @@ const idleTimeout = v.pipe(
   }),
 );
 
+const positiveDurationOf = (example: string) =>
+  v.pipe(duration(example), v.check((ms) => ms > 0, `expected a duration above zero such as "${example}"`));
+
 const serverEntries = {
   /** Listen address; the PORT environment variable overrides its port. */
   address: v.optional(address, ':8080'),
@@ -130,6 +133,21 @@ const serverEntries = {
     ),
     /** Entries of `tools`. */
     max_tools: v.optional(wholeNumber(1), 128),
+  }),
+  /** WebSocket mode of the Responses API (`GET /v1/responses` with an upgrade). */
+  websocket: section({
+    /** false: `GET /v1/responses` is refused with 426 and never upgraded. */
+    enabled: v.optional(boolean, true),
+    /** Open WebSocket connections at once; more are refused with 503 before the upgrade. */
+    max_connections: v.optional(wholeNumber(1), 1000),
+    /** A connection's longest life; then `websocket_connection_limit_reached` and a close (OpenAI's 60 minutes). */
+    max_connection_duration: v.optional(positiveDurationOf('60m'), '60m'),
+    /** A connection with no message from the client and no turn running for this long is closed. */
+    idle_timeout: v.optional(positiveDurationOf('5m'), '5m'),
+    /** `response.create` messages waiting behind the running turn; more get an `error` envelope. */
+    max_queued_messages: v.optional(wholeNumber(1), 16),
+    /** Responses a connection keeps for `previous_response_id` (also with `store: false`); the oldest goes first. */
+    max_cached_responses: v.optional(wholeNumber(1), 16),
   }),
   /**
    * Cross-origin access from browsers. Absent: no CORS headers, and preflight
@@ -640,6 +658,7 @@ export type CircuitBreakerConfig = v.InferOutput<typeof CircuitBreakerSchema>;
 export type ConversationsConfig = GatewayConfig['conversations'];
 export type ObservabilityConfig = GatewayConfig['observability'];
 export type RequestLimits = GatewayConfig['server']['limits'];
+export type WebSocketConfig = GatewayConfig['server']['websocket'];
 export type CorsConfig = NonNullable<GatewayConfig['server']['cors']>;
 export type AuthConfig = GatewayConfig['auth'];
 export type ApiKeyConfig = AuthConfig['api_keys'][number];

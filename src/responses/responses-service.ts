@@ -22,6 +22,18 @@ export interface ResponsesServiceDeps {
   now: () => number;
 }
 
+/**
+ * Responses a turn may continue from before the store is asked, and where it
+ * keeps its own, stored or not: WebSocket mode's connection-local state.
+ */
+export interface LocalResponses {
+  get(id: string): LocalTurn | undefined;
+  put(turn: LocalTurn): void;
+}
+
+/** A turn as a connection keeps it: with every item before its input, so it continues without the store. */
+export type LocalTurn = StoredTurn & { readonly history: readonly ConversationItem[] };
+
 interface Prepared {
   request: ResponsesRequest;
   call: ModelCall;
@@ -31,7 +43,10 @@ interface Prepared {
   previous: StoredTurn | undefined;
   /** Items of the earlier turns. */
   historyItems: number;
+  /** The earlier turns' items (what a connection-local turn keeps). */
+  history: ConversationItem[];
   draft: ResponseDraft;
+  local: LocalResponses | undefined;
 }
 
 /** The Responses API: create (JSON or SSE), retrieve, delete and list input items. */
@@ -41,6 +56,17 @@ export class ResponsesService {
   async create(body: unknown, scope: RequestScope): Promise<Response> {
     const prepared = await this.prepare(body, scope);
     return prepared.request.stream ? this.stream(prepared) : this.generate(prepared);
+  }
+
+  /**
+   * One turn of a WebSocket connection: `body` checked as a streamed POST's,
+   * its events as JSON texts (the SSE events' data). Failures before the
+   * stream starts reject with a GatewayError, as a POST answers them.
+   */
+  async streamEvents(body: unknown, scope: RequestScope, local: LocalResponses): Promise<ReadableStream<string>> {
+    const p = await this.prepare(body, scope, local);
+    const events = await this.deps.pipeline.stream(p.call);
+    return events.pipeThrough(new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined), jsonText));
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
@@ -78,13 +104,15 @@ export class ResponsesService {
     return record;
   }
 
-  private async prepare(body: unknown, scope: RequestScope): Promise<Prepared> {
+  private async prepare(body: unknown, scope: RequestScope, local?: LocalResponses): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
     const route = this.deps.pipeline.route(request.model);
     const history: ConversationItem[] = [];
     let previous: StoredTurn | undefined;
     if (request.previous_response_id) {
-      const chain = await this.deps.store.chain(storeCall(scope), request.previous_response_id);
+      const own = local?.get(request.previous_response_id);
+      // A connection's own response carries everything before it; the store links turns instead.
+      const chain = own ? [{ ...own, input: [...own.history, ...own.input] }] : await this.deps.store.chain(storeCall(scope), request.previous_response_id);
       if (!Array.isArray(chain)) {
         const gone = chain ? ` (it continues ${quoteValue(chain.broken)}, which is no longer stored)` : '';
         throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found${gone}.`, {
@@ -120,7 +148,7 @@ export class ResponsesService {
     };
     const draft = new ResponseDraft(request, route.name, this.deps.now());
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
-    return { request, call, input, previous, historyItems: history.length, draft };
+    return { request, call, input, previous, historyItems: history.length, history, draft, local };
   }
 
   private async generate(p: Prepared): Promise<Response> {
@@ -144,7 +172,6 @@ export class ResponsesService {
    * client still gets its answer. Resolves false when storing failed.
    */
   private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<boolean> {
-    if (!response.store) return true;
     const call = storeCall(scope);
     const turn: StoredTurn = {
       id: response.id,
@@ -155,6 +182,8 @@ export class ResponsesService {
       response,
       input: p.input,
     };
+    if (p.local) p.local.put({ ...turn, history: p.history });
+    if (!response.store) return true;
     try {
       await this.deps.store.create(call, turn);
       return true;
@@ -168,6 +197,11 @@ export class ResponsesService {
 
 /** On a non-streamed answer that could not be stored (a stream's headers are sent before it is stored: the log line says it). */
 const STORE_FAILED: [string, string] = ['x-gateway-store', 'failed'];
+
+/** WebSocket mode sends each event as the JSON text an SSE event carries as its data. */
+function jsonText(_type: string, json: string): string {
+  return json;
+}
 
 function responseNotFound(id: string): GatewayError {
   return new NotFoundError(`Response with id ${quoteValue(id)} not found.`, { param: 'response_id', code: 'response_not_found' });

@@ -17,6 +17,9 @@ interface OpenItem {
 /** Called with the final response before its terminal event is sent (to store it). Must not throw. */
 export type OnTerminal = (response: ResponseObject) => Promise<void>;
 
+/** How one event goes on the wire: an SSE message, or (WebSocket mode) the JSON text itself. */
+export type EventFrame<Out> = (type: string, json: string) => Out;
+
 /**
  * Canonical events → the Responses API's SSE stream: `response.created`,
  * `response.in_progress`, per item `output_item.added` … `output_item.done`
@@ -26,17 +29,17 @@ export type OnTerminal = (response: ResponseObject) => Promise<void>;
  * `response.failed`, never in a silently truncated stream. The call learns
  * the usage as it comes and is ended before the terminal event is sent.
  */
-export class ResponsesStreamEncoder extends TransformStream<CanonicalEvent, Uint8Array> {
-  constructor(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal) {
+export class ResponsesStreamEncoder<Out = Uint8Array> extends TransformStream<CanonicalEvent, Out> {
+  constructor(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal, frame: EventFrame<Out> = sseEvent as EventFrame<never>) {
     let seq = 0;
     const items: OpenItem[] = [];
     let usage: Usage | null = null;
     let ended = false;
 
-    type Controller = TransformStreamDefaultController<Uint8Array>;
+    type Controller = TransformStreamDefaultController<Out>;
     const send = (controller: Controller, event: { type: string; sequence_number?: number; [key: string]: unknown }) => {
       event.sequence_number = seq++;
-      controller.enqueue(sseEvent(event.type, JSON.stringify(event)));
+      controller.enqueue(frame(event.type, JSON.stringify(event)));
     };
 
     const itemAt = (index: number, kind: OutputItem['type']): OpenItem => {

@@ -16,6 +16,7 @@ import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helper
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { accessScenarios } from './access-suite.ts';
+import { WsSession } from '../helpers/responses-ws.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 import { cleanRedisPrefix, REDIS_URL, uniquePrefix, uniqueSchema } from '../helpers/stores.ts';
 
@@ -273,6 +274,29 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
         assert.equal(error.param, 'previous_response_id');
         return true;
       });
+    });
+
+    test('SDK ResponsesWS: WebSocket turns for the mock and an upstream, store: false continuation, error envelopes, one request per connection', async () => {
+      const ws = new WsSession(`${server.baseUrl}/v1`, { 'x-request-id': `conf-ws-${target.name}` });
+      await ws.opened();
+      const first = await ws.turn({ model: 'mock', input: 'over a socket', store: false });
+      assert.equal(first.last.type, 'response.completed');
+      assert.equal(first.events[0]!.type, 'response.created');
+      assert.equal(first.last.response.output[0].content[0].text, 'Echo: over a socket');
+      const second = await ws.turn({ model: 'anthropic', input: 'next', store: false, previous_response_id: first.last.response.id });
+      assert.equal(second.last.type, 'response.completed');
+      assert.equal(second.last.response.output_text ?? second.last.response.output[0].content[0].text, 'Hello from the fake');
+      // The upstream saw the earlier turn, which only this connection kept.
+      assert.ok(JSON.stringify(fake.last('conf-anthropic').body.messages).includes('over a socket'));
+      const missing = await ws.turn({ model: 'mock', input: 'x', previous_response_id: 'resp_unknown' });
+      assert.deepEqual([missing.last.type, missing.last.status, missing.last.error.code], ['error', 400, 'previous_response_not_found']);
+      ws.sendRaw('{"type":');
+      assert.equal((await ws.next()).last.error.code, 'invalid_json');
+      await ws.close();
+      const line = await server.waitForLog((l) => l.msg === 'request completed' && l.request_id === `conf-ws-${target.name}`);
+      assert.deepEqual([line.method, line.route, line.status, line.outcome], ['GET', '/v1/responses', 101, 'completed']);
+      const metrics = parseExposition(await (await fetch(`${server.baseUrl}/metrics`)).text());
+      assert.ok(sample(metrics, 'http_requests_total', { method: 'GET', path: '/v1/responses', status: '101' })! >= 1);
     });
 
     test('SSE framing on the wire', async () => {

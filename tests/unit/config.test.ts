@@ -31,6 +31,7 @@ describe('config defaults', () => {
       sse_keepalive: 15_000,
       idle_timeout: 255_000,
       limits: { max_input_items: 2048, max_string_length: 10_485_760, max_json_depth: 64, max_tools: 128 },
+      websocket: { enabled: true, max_connections: 1000, max_connection_duration: 3_600_000, idle_timeout: 300_000, max_queued_messages: 16, max_cached_responses: 16 },
     });
   });
 

@@ -107,7 +107,7 @@ describe('errors are in the OpenAI shape with the right status', () => {
   test('wrong method on a known route: 405 with Allow', async () => {
     const { request } = testGateway();
     const cases: Array<[string, string, string]> = [
-      ['GET', '/v1/responses', 'POST'],
+      ['DELETE', '/v1/responses', 'GET, HEAD, POST'],
       ['PUT', '/v1/responses/resp_1', 'GET, HEAD, DELETE'],
       ['POST', '/v1/models', 'GET, HEAD'],
       ['DELETE', '/health', 'GET, HEAD'],

@@ -28,6 +28,7 @@ test('no module outside src/adapters/ touches node:*, Bun or Deno', () => {
       [/from\s+['"](node:[^'"]+)['"]/, 'imports a node: module'],
       [/import\(\s*['"]node:/, 'imports a node: module'],
       [/from\s+['"](bun(:[^'"]*)?)['"]/, 'imports bun'],
+      [/from\s+['"](hono\/(bun|deno)|@hono\/node-server|@hono\/node-ws|ws)['"]/, "imports a runtime's server or WebSocket module"],
       [/\bBun\./, 'uses Bun'],
       [/\bDeno\./, 'uses Deno'],
       [/\bprocess\.(env|argv|exit|on|stdout|stderr|version)/, 'uses process'],
