@@ -31,7 +31,10 @@ const QUICK = flag('quick');
 const CHECK = flag('check');
 const RUNTIMES = (option('runtimes') ?? 'node,bun,deno').split(',');
 /** `production-resilient` is `production` with a retry policy and a circuit breaker on every provider: their happy-path cost. */
-export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production', 'production-resilient'] as const;
+export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production', 'production-resilient', 'production-auth'] as const;
+/** The API key of the `production-auth` profile (its hash is in that file); sent to every gateway, so requests are alike. */
+export const BENCH_API_KEY = 'sk-gw-bench-only-not-a-secret-0123456789';
+const GATEWAY_HEADERS = { authorization: `Bearer ${BENCH_API_KEY}` };
 const GATEWAY_CPU = '0';
 const LOAD_CPU = '1';
 
@@ -52,9 +55,9 @@ interface Workload {
   model: string;
   stream: boolean;
   /**
-   * Paced load per gateway while all six are measured at once: connections
-   * and the pause after each response. Six gateways together keep core 0
-   * about a third busy even when a request costs 0.7 ms (JSON) or 2.5 ms
+   * Paced load per gateway while all seven are measured at once: connections
+   * and the pause after each response. Seven gateways together keep core 0
+   * about two fifths busy even when a request costs 0.7 ms (JSON) or 2.5 ms
    * (stream) of CPU, as on a slow day of this shared machine, so that the p50
    * is a request's latency rather than a queue's.
    */
@@ -71,7 +74,7 @@ const WORKLOADS: Workload[] = [
   // p50 would measure the queue; 32 keep it at most half busy.
   { name: 'realistic stream(50)', model: 'bench-realistic', stream: true, paced: { connections: 32, delayMs: 1 }, saturation: false },
 ];
-/** Connections per gateway at saturation: alone, and with all six loaded at once. */
+/** Connections per gateway at saturation: alone, and with all seven loaded at once. */
 const SATURATION_CONNECTIONS = 32;
 const CONCURRENT_CONNECTIONS = 8;
 
@@ -129,7 +132,7 @@ interface Sample {
 /** One load run against a process, with that process's CPU time per request. */
 async function measure(pid: number | undefined, url: string, requestBody: string, load: { connections: number; seconds: number; delayMs?: number }, headers?: Record<string, string>): Promise<Sample> {
   const before = pid ? cpuSeconds(pid) : 0;
-  const result = await runWrk({ url, body: requestBody, cpu: LOAD_CPU, ...load, ...(headers ? { headers } : {}) });
+  const result = await runWrk({ url, body: requestBody, cpu: LOAD_CPU, ...load, headers: headers ?? GATEWAY_HEADERS });
   const cpu = pid ? cpuSeconds(pid) - before : Number.NaN;
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
   return { rps: result.rps, cpuPerRequestUs: (cpu / result.requests) * 1e6, latency: result.latency, loadgenCoreShare: result.loadgenCoreShare, errors: result.errors };

@@ -33,6 +33,7 @@ import { Lifecycles, type Lifecycle } from './core/lifecycle.ts';
 import { VERSION } from './version.ts';
 import { LiveStreams } from './core/live-streams.ts';
 import { ServiceUnavailableError } from './errors/gateway-error.ts';
+import { accessControl } from './middleware/access-control.ts';
 import { WebSocketConnections } from './responses/websocket/websocket-connections.ts';
 import { responsesWebSocketRoute } from './responses/websocket/websocket-route.ts';
 import type { WebSocketUpgrade } from './responses/websocket/websocket-upgrade.ts';
@@ -152,8 +153,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   // Breakers, retries, weighted targets and fallbacks, composed over the wrapped targets of the models that use them.
   const compose = resilienceComposer(config.providers, metrics ? { logger, metrics } : { logger });
   const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000), wrappers, compose);
+  // Authentication and rate limits (nothing at all when both are off).
+  const access = accessControl(config, { logger, metrics, now });
+  for (const [name, part] of access.parts) lifecycles.add(name, part);
   // Policy around every model call, in order (before: refuse; after: account).
-  const callHooks: CallHook[] = [...(deps.callHooks ?? [])];
+  const callHooks: CallHook[] = [...access.callHooks, ...(deps.callHooks ?? [])];
   const pipeline = new ModelPipeline({ router, logger, hooks: callHooks });
   const rawStore = deps.store ?? createStore(config.conversations, { now, logger });
   const store = instrumented
@@ -164,8 +168,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const inflight = new Inflight();
   let draining = false;
   // The /v1 request hooks, by phase: rate limiting runs before authentication whatever is added where.
-  const rateLimitHooks: RequestHook[] = [...(deps.requestHooks?.rateLimit ?? [])];
-  const authHooks: RequestHook[] = [...(deps.requestHooks?.auth ?? [])];
+  const rateLimitHooks: RequestHook[] = [...access.rateLimit, ...(deps.requestHooks?.rateLimit ?? [])];
+  const authHooks: RequestHook[] = [...access.auth, ...(deps.requestHooks?.auth ?? [])];
 
   const liveStreams = new LiveStreams(config.server.sse_keepalive);
   const webSockets = new WebSocketConnections();
@@ -202,7 +206,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       if (metrics) metricsRoute(root, observability.metrics.path, metrics);
     },
     v1(api) {
-      modelsRoutes(api, router);
+      modelsRoutes(api, router, access.visibleModels);
       const responses = new ResponsesService({ pipeline, store, logger, now, sealer, background });
       responsesWebSocketRoute(api, {
         service: responses,

@@ -135,6 +135,12 @@ function crossCheckAuth(config: GatewayConfig, modelNames: ReadonlyMap<string, s
     if (entry.budget && !priced) {
       problems.push(`auth.api_keys[${i}].budget: a budget is charged from models[].pricing; expected at least one model with pricing`);
     }
+    // Silently unenforced limits would be worse than none: the limiter enforces them.
+    for (const field of ['rate_limit', 'budget'] as const) {
+      if (entry[field] && auth.enabled && !config.rate_limit.enabled) {
+        problems.push(`auth.api_keys[${i}].${field}: enforced by the rate limiter; expected rate_limit.enabled: true`);
+      }
+    }
   });
   return problems;
 }

@@ -15,3 +15,11 @@ export interface Principal {
 
 /** The principal of every request no authentication hook has identified; shared, so it costs nothing per request. */
 export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', attributes: Object.freeze({}) });
+
+/**
+ * How logs and stored-response ownership name a principal: `anonymous`, or
+ * `kind:id` (`api_key:team-a`, `oidc:<subject>`), so kinds never collide.
+ */
+export function principalRef(principal: Principal): string {
+  return principal.kind === 'anonymous' ? 'anonymous' : `${principal.kind}:${principal.id}`;
+}

@@ -32,6 +32,10 @@ export class RequestScope {
   principal: Principal = ANONYMOUS;
   /** The peer's address, when the runtime adapter passed it. */
   client: ClientAddress | undefined;
+  /** Who the rate limiter counted the request against (its model call's usage is charged there); unset without limits. */
+  limitIdentity: string | undefined;
+  /** Headers every answer to this request carries, whatever its route answers (the `x-ratelimit-*` of its limit check). */
+  responseHeaders: Record<string, string> | undefined;
   method = '';
   /** The URL path as requested. */
   path = '';

@@ -8,6 +8,7 @@ import type { ClientAddress } from '../core/client-address.ts';
 import type { AppEnv } from './app-env.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LiveStreams } from '../core/live-streams.ts';
+import { principalRef } from '../core/principal.ts';
 
 export interface RequestContextOptions {
   logger: Logger;
@@ -43,6 +44,7 @@ export function requestContext({ logger, inflight, observers = [], liveStreams }
       route: scope.route,
       status: scope.status,
       client_address: scope.client?.address,
+      principal: principalRef(scope.principal),
       outcome,
       duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
     });
@@ -77,6 +79,8 @@ export function requestContext({ logger, inflight, observers = [], liveStreams }
     scope.status = c.res.status;
     scope.responseLength = c.res.headers.get('content-length');
     c.res.headers.set('x-request-id', scope.id);
+    const extra = scope.responseHeaders;
+    if (extra) for (const name in extra) c.res.headers.set(name, extra[name]!);
     if (!scope.deferred) scope.end(scope.signal.aborted ? 'cancelled' : 'completed');
   };
 }

@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '../canonical/canonical-event.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ProviderResult } from '../canonical/canonical-result.ts';
+import { principalRef } from '../core/principal.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Answered, AnswerOptions } from '../providers/answering-provider.ts';
@@ -171,6 +172,7 @@ export class ModelPipeline implements CallSettler {
       request_id: scope.id,
       trace_id: ids?.traceId,
       span_id: ids?.spanId,
+      principal: principalRef(scope.principal),
       provider: call.answeredBy ?? route.provider.name,
       model: route.name,
       input_tokens: call.usage?.input_tokens,

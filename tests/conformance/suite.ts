@@ -15,6 +15,7 @@ import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
+import { accessScenarios } from './access-suite.ts';
 import { WsSession } from '../helpers/responses-ws.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 import { cleanRedisPrefix, REDIS_URL, uniquePrefix, uniqueSchema } from '../helpers/stores.ts';
@@ -786,6 +787,8 @@ observability:
         await own.stop();
       }
     });
+
+    accessScenarios(() => target);
 
     test('Redis and PostgreSQL stores on this runtime: the SDK chain, retrieve, inputItems.list, delete; /ready; the gauge', async () => {
       const schema = await uniqueSchema();

@@ -52,6 +52,7 @@ describe('auth config', () => {
         enabled: true,
         api_keys: [{ name: 'b', key_sha256: 'AB'.repeat(32), models: ['mock', 'echo'], rate_limit: { requests_per_second: 0.5, burst: 2 }, budget: { usd_per_day: 1.5 } }],
       },
+      rate_limit: { enabled: true },
     });
     assert.deepEqual(config.auth.api_keys[0], { name: 'b', key_sha256: 'ab'.repeat(32), models: ['mock', 'echo'], rate_limit: { requests_per_second: 0.5, burst: 2 }, budget: { usd_per_day: 1.5 } });
   });
@@ -105,8 +106,13 @@ describe('auth config', () => {
   test('enabled with nothing to check against, and a budget without any pricing', () => {
     assert.deepEqual(problems({ auth: { enabled: true } }), ['auth.enabled: got true; expected api_keys or oidc to be configured as well']);
     assert.deepEqual(
-      problems({ models: [{ name: 'mock', provider: 'mock' }], auth: { enabled: true, api_keys: [{ name: 'a', key_sha256: HASH, budget: { usd_per_day: 1 } }] } }),
+      problems({ models: [{ name: 'mock', provider: 'mock' }], auth: { enabled: true, api_keys: [{ name: 'a', key_sha256: HASH, budget: { usd_per_day: 1 } }] }, rate_limit: { enabled: true } }),
       ['auth.api_keys[0].budget: a budget is charged from models[].pricing; expected at least one model with pricing'],
+    );
+    // Limits nobody would enforce are refused rather than silently ignored.
+    assert.deepEqual(
+      problems({ auth: { enabled: true, api_keys: [{ name: 'a', key_sha256: HASH, rate_limit: { burst: 2 } }] } }),
+      ['auth.api_keys[0].rate_limit: enforced by the rate limiter; expected rate_limit.enabled: true'],
     );
   });
 

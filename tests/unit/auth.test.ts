@@ -21,6 +21,7 @@ function config(auth: Record<string, unknown>) {
       { name: 'other', provider: 'mock' },
     ],
     auth: { enabled: true, ...auth },
+    rate_limit: { enabled: true },
   });
 }
 

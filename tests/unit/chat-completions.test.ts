@@ -31,7 +31,7 @@ describe('POST /v1/chat/completions', () => {
       service_tier: 'default', system_fingerprint: null,
     });
     const line = logs.find((l) => l.msg === 'response generated')!;
-    assert.deepEqual(Object.keys(line), ['time', 'level', 'msg', 'request_id', 'provider', 'model', 'input_tokens', 'output_tokens', 'status', 'duration_ms']);
+    assert.deepEqual(Object.keys(line), ['time', 'level', 'msg', 'request_id', 'principal', 'provider', 'model', 'input_tokens', 'output_tokens', 'status', 'duration_ms']);
     assert.deepEqual([line.request_id, line.provider, line.model, line.status, line.input_tokens, line.output_tokens], ['chat-1', 'mock', 'mock', 'completed', 2, 3]);
     assert.equal(logs.find((l) => l.msg === 'request completed')!.route, '/v1/chat/completions');
   });

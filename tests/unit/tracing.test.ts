@@ -293,7 +293,7 @@ describe('logs', () => {
     await gw.gateway.forceFlush();
     const server = byName(await traceOf('tr-logs', 3), 'POST /v1/responses');
     const generated = gw.logs.find((l) => l.msg === 'response generated')!;
-    assert.deepEqual(Object.keys(generated), ['time', 'level', 'msg', 'request_id', 'trace_id', 'span_id', 'provider', 'model', 'input_tokens', 'output_tokens', 'status', 'duration_ms']);
+    assert.deepEqual(Object.keys(generated), ['time', 'level', 'msg', 'request_id', 'trace_id', 'span_id', 'principal', 'provider', 'model', 'input_tokens', 'output_tokens', 'status', 'duration_ms']);
     assert.deepEqual([generated.trace_id, generated.span_id, generated.request_id], [server.traceId, server.spanId, 'tr-logs']);
     const completed = gw.logs.find((l) => l.msg === 'request completed')!;
     assert.deepEqual([completed.trace_id, completed.span_id], [server.traceId, server.spanId]);

@@ -48,6 +48,8 @@ export function tracingObserver(tracing: Tracing): RequestObserver {
         span.setAttribute('http.route', route);
       }
       span.setAttributes({ 'http.status_code': status, 'http.response.status_code': status });
+      // Who called: the key's name or the token's identity claim, never the credential.
+      if (scope.principal.kind !== 'anonymous') span.setAttribute('enduser.id', scope.principal.id);
       if (outcome === 'cancelled') span.addEvent('client.disconnect');
       // A stream that ended in response.failed has status 200 but failed on the server side.
       const failure = scope.error instanceof GatewayError ? scope.error : undefined;
