@@ -106,7 +106,7 @@ export class ResponsesService {
       reasoning: request.reasoning ? { effort: request.reasoning.effort ?? null, summary: request.reasoning.summary ?? null } : null,
       user: request.user ?? null,
     };
-    const draft = new ResponseDraft(request, route.name, this.deps.now());
+    const draft = new ResponseDraft(request, route.name, this.deps.now(), this.deps.now);
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
     return { request, call, conversation, inputStart: history.length, draft };
   }

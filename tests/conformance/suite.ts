@@ -15,6 +15,7 @@ import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
+import { specCheckingFetch } from '../helpers/open-responses-spec.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 
 /** The mock models, and one model per upstream type served by fake upstreams at `upstreamUrl`. */
@@ -69,7 +70,8 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       cases = fakeProviderCases(fake.baseUrl);
       configPath = writeConfig(conformanceConfig(fake.baseUrl));
       server = await startServer(target, configPath);
-      client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
+      // Every response object and stream event the SDK receives is checked against the Open Responses specification.
+      client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0, fetch: specCheckingFetch(fetch) });
     });
     after(async () => {
       await server?.stop();
