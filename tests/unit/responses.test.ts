@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { MOCK_MODELS, testGateway } from '../helpers/in-memory-gateway.ts';
 import { checkResponseObject } from '../helpers/open-responses-spec.ts';
+import { sdkClient } from '../helpers/openai-client.ts';
+import OpenAI from 'openai';
 
 const RESPONSE_KEYS = [
   'background', 'completed_at', 'conversation', 'created_at', 'error', 'frequency_penalty', 'id', 'incomplete_details', 'instructions',
@@ -340,6 +342,29 @@ describe('other routes', () => {
       assert.equal(m.object, 'model');
       assert.equal(typeof m.created, 'number');
     }
+  });
+
+  test('GET /v1/models/{model}: a name, an alias, a direct provider/model (raw or encoded); 404 model_not_found otherwise; SDK models.retrieve', async () => {
+    const { request, gateway } = testGateway(MOCK_MODELS);
+    const listed = (await (await request('/v1/models')).json()).data;
+    assert.deepEqual(await (await request('/v1/models/mock')).json(), listed[0]);
+    assert.deepEqual(await (await request('/v1/models/mock-alias')).json(), listed[1]);
+    for (const path of ['/v1/models/slow/any-model', '/v1/models/slow%2Fany-model']) {
+      const res = await request(path);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(await res.json(), { id: 'slow/any-model', object: 'model', created: listed[0].created, owned_by: 'slow' });
+    }
+    for (const path of ['/v1/models/gpt-nothing', '/v1/models/nobody%2Fx', '/v1/models/mock/']) {
+      const res = await request(path);
+      assert.equal(res.status, 404, path);
+      const { error } = await res.json();
+      assert.deepEqual([error.type, error.code, error.param], ['invalid_request_error', 'model_not_found', 'model'], path);
+    }
+    assert.equal((await request('/v1/models/mock', { method: 'POST' })).status, 405);
+    const client = sdkClient(gateway);
+    assert.deepEqual(await client.models.retrieve('mock'), listed[0]);
+    assert.equal((await client.models.retrieve('twenty/some/deep-name')).owned_by, 'twenty');
+    await assert.rejects(client.models.retrieve('gpt-nothing'), OpenAI.NotFoundError);
   });
 
   test('x-request-id: echoed when acceptable, replaced when not', async () => {
