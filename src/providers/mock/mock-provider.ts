@@ -7,6 +7,8 @@ import { mockReply, type MockReply } from './mock-text.ts';
 
 /** The longest a stream without delays runs before it lets the event loop serve others. */
 const MAX_BUSY_MS = 4;
+/** Characters per streamed piece of function call arguments. */
+const ARGUMENT_DELTA = 32;
 
 type MockConfig = Extract<ProviderConfig, { type: 'mock' }>;
 
@@ -75,7 +77,8 @@ export class MockProvider implements Provider {
     const reply = mockReply(request, this.config.chunks);
     if (reply.kind === 'function_call') {
       yield { type: 'function_call.start', index: 0, call_id: reply.call_id, name: reply.name };
-      yield { type: 'arguments.delta', index: 0, delta: reply.arguments };
+      // In pieces, as a model streams them.
+      for (let at = 0; at < reply.arguments.length; at += ARGUMENT_DELTA) yield { type: 'arguments.delta', index: 0, delta: reply.arguments.slice(at, at + ARGUMENT_DELTA) };
       yield { type: 'item.done', index: 0 };
       yield { type: 'usage', usage: makeUsage(reply.inputTokens, 1) };
       yield { type: 'done', status: 'completed', model: request.model };
