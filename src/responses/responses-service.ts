@@ -12,6 +12,7 @@ import { normalizeInput } from './normalize-input.ts';
 import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
+import { countInputTokens } from './count-input-tokens.ts';
 import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 
 export interface ResponsesServiceDeps {
@@ -38,6 +39,11 @@ export class ResponsesService {
   async create(body: unknown, scope: RequestScope): Promise<Response> {
     const prepared = await this.prepare(body, scope);
     return prepared.request.stream ? this.stream(prepared) : this.generate(prepared);
+  }
+
+  /** `POST /v1/responses/input_tokens`: the input tokens a create with this body would be billed for. */
+  countInputTokens(body: unknown, scope: RequestScope): Promise<Response> {
+    return countInputTokens(body, scope, this.deps);
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {

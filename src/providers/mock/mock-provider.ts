@@ -2,8 +2,8 @@ import type { ProviderConfig } from '../../config/schema.ts';
 import { UpstreamError } from '../../errors/gateway-error.ts';
 import { makeUsage } from '../../canonical/types.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
-import { mockReply, type MockReply } from './mock-text.ts';
+import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../provider.ts';
+import { mockInputTokens, mockReply, type MockReply } from './mock-text.ts';
 
 /** The longest a stream without delays runs before it lets the event loop serve others. */
 const MAX_BUSY_MS = 4;
@@ -42,6 +42,12 @@ export class MockProvider implements Provider {
       ...(truncated ? { incomplete_reason: 'max_output_tokens' as const } : {}),
       model: request.model,
     };
+  }
+
+  /** Exact, not an estimate: the mock's tokens are its words, counted as its replies count them. */
+  async countInputTokens(request: CanonicalRequest, { signal }: ProviderCall): Promise<InputTokenCount> {
+    if (signal.aborted) throw signal.reason;
+    return { input_tokens: mockInputTokens(request), estimated: false };
   }
 
   async stream(request: CanonicalRequest, { signal }: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {

@@ -44,6 +44,13 @@ function itemText(item: ConversationItem): string {
   }
 }
 
+/** The mock's input tokens for a request, exactly as its replies report them. */
+export function mockInputTokens(request: CanonicalRequest): number {
+  let count = request.instructions ? countWords(request.instructions) : 0;
+  for (const item of request.input) count += countWords(itemText(item));
+  return count;
+}
+
 /**
  * The most of the last user text a reply repeats. Replies stay small whatever
  * the input, so that neither building nor streaming one holds the event loop.
