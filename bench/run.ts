@@ -30,7 +30,8 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const QUICK = flag('quick');
 const CHECK = flag('check');
 const RUNTIMES = (option('runtimes') ?? 'node,bun,deno').split(',');
-export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production'] as const;
+/** `production-resilient` is `production` with a retry policy and a circuit breaker on every provider: their happy-path cost. */
+export const PROFILES = ['off', 'metrics', 'tracing-10', 'tracing-100', 'production', 'production-resilient'] as const;
 const GATEWAY_CPU = '0';
 const LOAD_CPU = '1';
 
@@ -51,8 +52,8 @@ interface Workload {
   model: string;
   stream: boolean;
   /**
-   * Paced load per gateway while all five are measured at once: connections
-   * and the pause after each response. Five gateways together keep core 0
+   * Paced load per gateway while all six are measured at once: connections
+   * and the pause after each response. Six gateways together keep core 0
    * about a third busy even when a request costs 0.7 ms (JSON) or 2.5 ms
    * (stream) of CPU, as on a slow day of this shared machine, so that the p50
    * is a request's latency rather than a queue's.
@@ -70,7 +71,7 @@ const WORKLOADS: Workload[] = [
   // p50 would measure the queue; 32 keep it at most half busy.
   { name: 'realistic stream(50)', model: 'bench-realistic', stream: true, paced: { connections: 32, delayMs: 1 }, saturation: false },
 ];
-/** Connections per gateway at saturation: alone, and with all five loaded at once. */
+/** Connections per gateway at saturation: alone, and with all six loaded at once. */
 const SATURATION_CONNECTIONS = 32;
 const CONCURRENT_CONNECTIONS = 8;
 

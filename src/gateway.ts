@@ -23,6 +23,7 @@ import { GatewayMetrics } from './observability/metrics/gateway-metrics.ts';
 import type { CallHook } from './pipeline/call-hook.ts';
 import type { RequestHook, RequestHooks } from './middleware/request-hook.ts';
 import { ModelPipeline } from './pipeline/model-pipeline.ts';
+import { resilienceComposer } from './resilience/resilience-composer.ts';
 import type { ProviderWrapper } from './providers/provider-wrapper.ts';
 import { createTracing, type RuntimeInfo, type Tracing } from './observability/tracing/create-tracing.ts';
 import { tracingObserver } from './observability/tracing/tracing-observer.ts';
@@ -140,16 +141,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   // Each route target's provider, wrapped in this order: the first wraps the provider itself.
   const wrappers: ProviderWrapper[] = [];
   if (instrumented) wrappers.push(instrumentationWrapper(metrics, tracing));
-  const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000), wrappers);
+  // Breakers, retries, weighted targets and fallbacks, composed over the wrapped targets of the models that use them.
+  const compose = resilienceComposer(config.providers, metrics ? { logger, metrics } : { logger });
+  const router = new ModelRouter(config.models, providers, Math.floor(now() / 1000), wrappers, compose);
   // Policy around every model call, in order (before: refuse; after: account).
   const callHooks: CallHook[] = [...(deps.callHooks ?? [])];
   const pipeline = new ModelPipeline({ router, logger, hooks: callHooks });
-  const rawStore = deps.store ?? createStore(config.conversations, { now });
+  const rawStore = deps.store ?? createStore(config.conversations, { now, logger });
   const store = instrumented
     ? new InstrumentedStore(rawStore, { ...(metrics ? { metrics } : {}), ...(tracing ? { tracer: tracing.tracer } : {}) })
     : rawStore;
   // The store's own interface says `close`; the lifecycle list speaks one shape.
-  lifecycles.add('store', { shutdown: () => store.close() });
+  lifecycles.add('store', store);
   const inflight = new Inflight();
   let draining = false;
   // The /v1 request hooks, by phase: rate limiting runs before authentication whatever is added where.

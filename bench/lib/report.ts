@@ -121,20 +121,20 @@ export function renderSummary(run: ReportRun): string {
   lines.push('', verdictRule(run), '');
   lines.push('Gateway throughput and CPU per request alone on its core with an instant upstream (saturation), and each profile\'s CPU per request against `off` (median of the per-round ratios, confidence interval in brackets):', '');
   const workloads = ['instant json', 'instant stream(20)'];
-  lines.push(`| runtime | workload | off: req/s, CPU/req | metrics | tracing-10 | tracing-100 | production | direct upstream |`, '|---|---|---|---|---|---|---|---|');
+  lines.push(`| runtime | workload | off: req/s, CPU/req | metrics | tracing-10 | tracing-100 | production | breaker + retry (vs production) | direct upstream |`, '|---|---|---|---|---|---|---|---|---|');
   for (const r of run.results) {
     for (const workload of workloads) {
       const off = r.profiles.off?.workloads[workload];
       if (!off?.saturation) continue;
-      const vs = (profile: string) => {
+      const vs = (profile: string, baseline = off) => {
         const w = r.profiles[profile]?.workloads[workload];
-        if (!w) return '–';
-        const ratio = pairedRatio(w.rounds.saturationCpu, off.rounds.saturationCpu);
+        if (!w || !baseline) return '–';
+        const ratio = pairedRatio(w.rounds.saturationCpu, baseline.rounds.saturationCpu);
         return withRange(ratio.median, ratio.low, ratio.high);
       };
       const direct = r.direct[workload];
       lines.push(
-        `| ${r.runtime} | ${workload} | ${num(off.saturation.rps.median)}, ${off.saturation.soloCpuPerRequestUs.toFixed(0)} µs | ${vs('metrics')} | ${vs('tracing-10')} | ${vs('tracing-100')} | ${vs('production')} | ${direct ? `${num(direct.saturationRps ?? Number.NaN)} req/s; gateway adds ${us(off.saturation.soloP50Us - direct.pacedP50Us)} at p50` : '–'} |`,
+        `| ${r.runtime} | ${workload} | ${num(off.saturation.rps.median)}, ${off.saturation.soloCpuPerRequestUs.toFixed(0)} µs | ${vs('metrics')} | ${vs('tracing-10')} | ${vs('tracing-100')} | ${vs('production')} | ${vs('production-resilient', r.profiles.production?.workloads[workload])} | ${direct ? `${num(direct.saturationRps ?? Number.NaN)} req/s; gateway adds ${us(off.saturation.soloP50Us - direct.pacedP50Us)} at p50` : '–'} |`,
       );
     }
   }

@@ -1,5 +1,4 @@
 import { InvalidRequestError } from '../errors/gateway-error.ts';
-import { jsonResponse } from '../core/json-response.ts';
 import type { RequestScope } from '../core/request-scope.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { ModelPipeline } from '../pipeline/model-pipeline.ts';
@@ -35,7 +34,7 @@ export class ChatCompletionsService {
     const id = chatCompletionId();
     const created = Math.floor(this.deps.now() / 1000);
     if (!request.stream) {
-      return jsonResponse(toChatCompletion(await pipeline.generate(call), id, route.name, created));
+      return pipeline.json(call, toChatCompletion(await pipeline.generate(call), id, route.name, created));
     }
     const events = await pipeline.stream(call);
     const encoder = new ChatStreamEncoder({ id, model: route.name, created, includeUsage: request.stream_options?.include_usage === true, call });

@@ -434,12 +434,38 @@ export const ModelSchema = v.pipe(
   v.lazy((input) => (isMapping(input) && 'targets' in input ? WeightedModelSchema : SingleTargetModelSchema)),
 );
 
+/** Every backend: stored responses older than this are gone (a conversation's turns expire together, this long after its newest). */
+const storeTtl = v.optional(duration('1h'), '1h');
+
+const storeUrl = (schemes: readonly string[], example: string) =>
+  v.pipe(
+    v.string(`expected a URL such as "${example}"`),
+    v.check((value) => schemes.some((scheme) => value.startsWith(`${scheme}://`)), `expected a ${schemes.join('://, ')}:// URL such as "${example}"`),
+  );
+
 const MemoryStoreSchema = v.strictObject({
   store: v.literal('memory'),
-  /** Stored responses older than this are gone. */
-  ttl: v.optional(duration('1h'), '1h'),
-  /** At most this many stored responses; the oldest is evicted first. */
+  ttl: storeTtl,
+  /** At most this many stored responses; the least recently continued conversation is evicted first. */
   max_entries: v.optional(wholeNumber(1), 10_000),
+  /** At most this many bytes of stored responses (their serialized size); the least recently continued conversation is evicted first. */
+  max_bytes: v.optional(byteSize, '256MiB'),
+});
+
+const RedisStoreSchema = v.strictObject({
+  store: v.literal('redis'),
+  /** redis://[user:password@]host:port/db, or rediss:// for TLS. */
+  url: storeUrl(['redis', 'rediss'], 'redis://127.0.0.1:6379/0'),
+  ttl: storeTtl,
+  /** Prepended to every key, so several gateways (or other applications) can share one database. */
+  key_prefix: v.optional(v.string('expected a string'), 'llmgw:'),
+});
+
+const PostgresStoreSchema = v.strictObject({
+  store: v.literal('postgres'),
+  /** postgres://user:password@host:port/db; query parameters such as ?sslmode=require or ?search_path=gateway pass through. */
+  url: storeUrl(['postgres', 'postgresql'], 'postgres://user:password@127.0.0.1:5432/db'),
+  ttl: storeTtl,
 });
 
 export const ConversationsSchema = v.optional(
@@ -449,7 +475,7 @@ export const ConversationsSchema = v.optional(
     v.transform((input) =>
       input && typeof input === 'object' && !Array.isArray(input) && !('store' in input) ? { ...input, store: 'memory' } : input,
     ),
-    v.variant('store', [MemoryStoreSchema], 'expected a conversation store: memory'),
+    v.variant('store', [MemoryStoreSchema, RedisStoreSchema, PostgresStoreSchema], 'expected a conversation store: memory, redis, postgres'),
   ),
   { store: 'memory' },
 );

@@ -48,6 +48,11 @@ export class RequestScope {
   responseBytes = 0;
   /** Milliseconds spent waiting for the upstream provider. */
   upstreamMs = 0;
+  /**
+   * The client's own time limit, when it sent one: `performance.now()` after
+   * which it no longer waits, so no retry wait may end later.
+   */
+  deadline: number | undefined;
   /** With tracing on: the server span. */
   span: Span | undefined;
   /** Sampled: the context child spans are parented on (the server span's). */

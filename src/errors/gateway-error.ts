@@ -127,6 +127,21 @@ export class ServiceUnavailableError extends GatewayError {
 /** Which time limit ended an upstream call: `timeout_ms`, `stream_idle_timeout_ms` or `stream_max_duration_ms`. */
 export type TimeLimit = 'timeout' | 'idle_timeout' | 'max_duration';
 
+/**
+ * 503: the conversation store could not be reached in time. Temporary: the
+ * client may retry. The message names the backend only; `reason` (for logs
+ * and readiness) says what failed, never with credentials.
+ */
+export class StoreUnavailableError extends GatewayError {
+  constructor(
+    readonly backend: string,
+    readonly reason: string,
+    options?: GatewayErrorOptions,
+  ) {
+    super(503, 'server_error', `The conversation store (${backend}) is unavailable; try again later.`, { code: 'store_unavailable', ...options });
+  }
+}
+
 /** 504: the upstream provider did not answer in time. */
 export class GatewayTimeoutError extends GatewayError {
   /** The limit that fired, when the gateway's own limit did (not an upstream 408/504). */

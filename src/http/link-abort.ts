@@ -8,10 +8,12 @@
  * signal with whatever they like (@hono/node-server uses a plain string), and
  * code that rethrows the reason must throw an Error.
  */
-export function linkAbort(from: AbortSignal, to: AbortController): void {
+export function linkAbort(from: AbortSignal, to: AbortController): () => void {
   const abort = () => to.abort(asAbortError(from.reason));
   if (from.aborted) abort();
   else from.addEventListener('abort', abort, { once: true });
+  // Unlinks: a stream stops listening once its response exists (Deno aborts a request's signal after a response).
+  return () => from.removeEventListener('abort', abort);
 }
 
 export function asAbortError(reason: unknown): Error {

@@ -21,8 +21,10 @@ export interface ModelCallOptions {
 /**
  * The handler every model-calling endpoint shares: read the JSON body within
  * the size limit, hold it to the request limits before validation walks it,
- * tie a non-streamed call to the client's connection (streams notice the
- * client leaving through their own cancellation), hand over.
+ * tie the call to the client's connection (a stream only until its response
+ * exists: from then on it notices the client leaving through its own
+ * cancellation, which every runtime reports alike), note the client's own
+ * time limit, hand over.
  */
 export function modelCallHandler(service: ModelCallService, { maxBodySize, limits, inputKey }: ModelCallOptions): Handler<AppEnv> {
   const lists = { [inputKey]: limits.max_input_items, tools: limits.max_tools };
@@ -30,9 +32,33 @@ export function modelCallHandler(service: ModelCallService, { maxBodySize, limit
     const scope = c.get('scope');
     const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
     checkJsonLimits(body, limits, lists);
-    if (!wantsStream(body)) linkAbort(c.req.raw.signal, scope.controller);
-    return service.create(body, scope);
+    const timeout = c.req.raw.headers.get(CLIENT_TIMEOUT_HEADER);
+    if (timeout !== null) scope.deadline = deadlineOf(timeout, scope.startedAt);
+    if (!wantsStream(body)) {
+      linkAbort(c.req.raw.signal, scope.controller);
+      return service.create(body, scope);
+    }
+    // A client that leaves while the upstream is called (or a retry waits) cancels the call.
+    const unlink = linkAbort(c.req.raw.signal, scope.controller);
+    try {
+      return await service.create(body, scope);
+    } finally {
+      unlink();
+    }
   };
+}
+
+/** The official OpenAI SDKs send their own request time limit, in whole seconds. */
+const CLIENT_TIMEOUT_HEADER = 'x-stainless-timeout';
+/** A day: a longer time limit is as good as none. */
+const MAX_CLIENT_TIMEOUT_S = 86_400;
+
+/** When the client stops waiting, from its time-limit header; undefined when the value is not a plain number of seconds. */
+function deadlineOf(value: string, startedAt: number): number | undefined {
+  if (value.length > 9 || !/^\d+(\.\d+)?$/.test(value)) return undefined;
+  const seconds = Number(value);
+  if (!(seconds > 0) || seconds > MAX_CLIENT_TIMEOUT_S) return undefined;
+  return startedAt + seconds * 1000;
 }
 
 /** Whether a parsed JSON body asks for a stream (`"stream": true`). */

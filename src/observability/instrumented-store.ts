@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
+import type { ConversationStore, StoreCall, StoredTurn } from '../conversation/store.ts';
 import type { CounterChild } from './metrics/counter-family.ts';
 import type { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import type { HistogramChild } from './metrics/histogram-family.ts';
+import { StoreUnavailableError } from '../errors/gateway-error.ts';
 import { isSampled } from './tracing/create-tracing.ts';
 
 interface OpSeries {
@@ -21,11 +22,12 @@ export interface StoreInstrumentation {
 /**
  * A ConversationStore that observes the store it wraps: metrics
  * (`conversation_operations_total`, `conversation_operation_duration_seconds`,
- * and `conversation_active_count` read from the store at scrape time) and
- * spans `conversation.get|create|delete` with `conversation.id`,
+ * and `conversation_active_count`, which the store keeps so a scrape costs no
+ * query) and spans `conversation.get|create|delete` with `conversation.id`,
  * `conversation.backend`, `conversation.message_count` and
- * `conversation.model`. Readiness pings and the gauge's own count are not
- * API operations and are not recorded.
+ * `conversation.model`. Reading a chain (to continue a conversation) is a
+ * `get` of its last turn. Readiness pings are not API operations and are not
+ * recorded.
  */
 export class InstrumentedStore implements ConversationStore {
   private readonly ops: Record<Operation, OpSeries> | undefined;
@@ -44,7 +46,7 @@ export class InstrumentedStore implements ConversationStore {
         duration: metrics.storeDuration.child(name, backend),
       });
       this.ops = { get: op('get'), create: op('create'), delete: op('delete') };
-      metrics.activeConversations(backend, () => delegate.count());
+      metrics.activeConversations(backend, () => delegate.activeCount());
     }
   }
 
@@ -52,40 +54,52 @@ export class InstrumentedStore implements ConversationStore {
     return this.delegate.backend;
   }
 
-  get(id: string, context?: Context): Promise<StoredResponse | undefined> {
+  get(call: StoreCall, id: string): Promise<StoredTurn | undefined> {
     const series = this.ops?.get;
-    const span = this.startSpan('get', context);
-    if (!series && !span) return this.delegate.get(id);
-    return this.record(series, span, id, () => this.delegate.get(id), (s, found) => {
+    const span = this.startSpan('get', call.context);
+    if (!series && !span) return this.delegate.get(call, id);
+    return this.record(series, span, id, () => this.delegate.get(call, id), (s, found) => {
       s.setAttribute('conversation.found', found !== undefined);
       if (found) describe(s, found);
     });
   }
 
-  create(record: StoredResponse, context?: Context): Promise<void> {
+  chain(call: StoreCall, id: string): Promise<StoredTurn[] | { broken: string } | undefined> {
+    const series = this.ops?.get;
+    const span = this.startSpan('get', call.context);
+    if (!series && !span) return this.delegate.chain(call, id);
+    return this.record(series, span, id, () => this.delegate.chain(call, id), (s, found) => {
+      const turns = Array.isArray(found) ? found : undefined;
+      s.setAttribute('conversation.found', turns !== undefined);
+      if (turns) s.setAttribute('conversation.turns', turns.length);
+      if (turns) describe(s, turns[turns.length - 1]!);
+    });
+  }
+
+  create(call: StoreCall, turn: StoredTurn): Promise<void> {
     const series = this.ops?.create;
-    const span = this.startSpan('create', context);
-    if (!series && !span) return this.delegate.create(record);
-    return this.record(series, span, record.id, () => this.delegate.create(record), (s) => describe(s, record));
+    const span = this.startSpan('create', call.context);
+    if (!series && !span) return this.delegate.create(call, turn);
+    return this.record(series, span, turn.id, () => this.delegate.create(call, turn), (s) => describe(s, turn));
   }
 
-  delete(id: string, context?: Context): Promise<boolean> {
+  delete(call: StoreCall, id: string): Promise<boolean> {
     const series = this.ops?.delete;
-    const span = this.startSpan('delete', context);
-    if (!series && !span) return this.delegate.delete(id);
-    return this.record(series, span, id, () => this.delegate.delete(id), (s, deleted) => s.setAttribute('conversation.deleted', deleted));
+    const span = this.startSpan('delete', call.context);
+    if (!series && !span) return this.delegate.delete(call, id);
+    return this.record(series, span, id, () => this.delegate.delete(call, id), (s, deleted) => s.setAttribute('conversation.deleted', deleted));
   }
 
-  count(): Promise<number> {
-    return this.delegate.count();
+  activeCount(): number {
+    return this.delegate.activeCount();
   }
 
   ping(): Promise<void> {
     return this.delegate.ping();
   }
 
-  close(): Promise<void> {
-    return this.delegate.close();
+  shutdown(): Promise<void> {
+    return this.delegate.shutdown();
   }
 
   /** A span only when tracing is on and the request is sampled (nothing otherwise, so nothing recorded). */
@@ -106,7 +120,9 @@ export class InstrumentedStore implements ConversationStore {
       series?.error.inc();
       if (recording) {
         span!.recordException(error instanceof Error ? error : String(error));
-        span!.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        // An unavailable store's span says why (the client's message only names the backend).
+        const message = error instanceof StoreUnavailableError ? `${error.message} (${error.reason})` : error instanceof Error ? error.message : String(error);
+        span!.setStatus({ code: SpanStatusCode.ERROR, message });
       }
       throw error;
     } finally {
@@ -116,9 +132,10 @@ export class InstrumentedStore implements ConversationStore {
   }
 }
 
-function describe(span: Span, record: StoredResponse): void {
+/** `conversation.message_count`: the conversation's items up to and including this turn's output. */
+function describe(span: Span, turn: StoredTurn): void {
   span.setAttributes({
-    'conversation.message_count': record.input.length + record.response.output.length,
-    'conversation.model': record.response.model,
+    'conversation.message_count': turn.historyItems + turn.input.length + turn.response.output.length,
+    'conversation.model': turn.response.model,
   });
 }

@@ -5,16 +5,9 @@
  * than MAX_FIELD_LENGTH is cut there and marked, so a client's 9 MB model name
  * never becomes a 9 MB log line.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFields = Record<string, unknown>;
+import type { LogFields, Logger, LogLevel } from '../core/logger.ts';
 
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-  enabled(level: LogLevel): boolean;
-}
+export type { LogFields, Logger, LogLevel };
 
 export interface LoggerOptions {
   level: LogLevel;

@@ -35,6 +35,13 @@ export class ModelCall implements ScopeListener {
   upstreamStart = 0;
   /** The provider answered (a result, or a stream that started): the call is logged when it ends. */
   answered = false;
+  /** The provider that answered, when the route may call several (retries, targets, fallbacks). */
+  answeredBy: string | undefined;
+  /**
+   * Headers the call adds to its answer (JSON or SSE), in order; unset until
+   * one is added. Any call policy may append to it before the answer is built.
+   */
+  responseHeaders: [string, string][] | undefined;
 
   constructor(
     private readonly settler: CallSettler,

@@ -3,7 +3,9 @@ import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ProviderResult } from '../canonical/canonical-result.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { ModelRouter, Route } from '../providers/model-router.ts';
+import type { Answered, AnswerOptions } from '../providers/answering-provider.ts';
+import { UNKNOWN_MODEL, type ModelRouter, type Route } from '../providers/model-router.ts';
+import { jsonResponse } from '../core/json-response.ts';
 import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
 import { trackDelivery } from '../streaming/track-delivery.ts';
@@ -61,7 +63,9 @@ export class ModelPipeline implements CallSettler {
     call.upstreamStart = performance.now();
     let result: ProviderResult;
     try {
-      result = await call.route.provider.generate(call.request, providerCall(scope));
+      const answering = call.route.answering;
+      if (answering) result = this.answeredBy(call, await answering.generateAnswered(call.request, providerCall(scope), answerOptions(scope)));
+      else result = await call.route.provider.generate(call.request, providerCall(scope));
     } catch (error) {
       this.settle(call, scope.signal.aborted ? 'cancelled' : 'failed', error);
       throw error;
@@ -86,7 +90,9 @@ export class ModelPipeline implements CallSettler {
     call.upstreamStart = performance.now();
     let events: ReadableStream<CanonicalEvent>;
     try {
-      events = await call.route.provider.stream(call.request, providerCall(scope));
+      const answering = call.route.answering;
+      if (answering) events = this.answeredBy(call, await answering.streamAnswered(call.request, providerCall(scope), answerOptions(scope)));
+      else events = await call.route.provider.stream(call.request, providerCall(scope));
     } catch (error) {
       this.settle(call, scope.signal.aborted ? 'cancelled' : 'failed', error);
       throw error;
@@ -97,7 +103,26 @@ export class ModelPipeline implements CallSettler {
 
   /** The streamed answer: an SSE response whose delivery ends the request (and, if still running, the call). */
   respond(call: ModelCall, body: ReadableStream<Uint8Array>): Response {
-    return new Response(trackDelivery(body, call.scope), { headers: SSE_HEADERS });
+    const extra = call.responseHeaders;
+    if (!extra) return new Response(trackDelivery(body, call.scope), { headers: SSE_HEADERS });
+    const headers = new Headers(SSE_HEADERS);
+    for (const [name, value] of extra) headers.append(name, value);
+    return new Response(trackDelivery(body, call.scope), { headers });
+  }
+
+  /** The non-streamed answer, with the call's headers. */
+  json(call: ModelCall, value: unknown): Response {
+    return jsonResponse(value, 200, call.responseHeaders);
+  }
+
+  /** Notes what answered a route that may call several upstreams, in the answer's headers. */
+  private answeredBy<T>(call: ModelCall, answer: Answered<T>): T {
+    call.answeredBy = answer.provider;
+    // A provider called directly answers as the `provider/model` the client sent.
+    const model = answer.model === UNKNOWN_MODEL ? call.route.name : answer.model;
+    const headers = (call.responseHeaders ??= []);
+    headers.push(['x-gateway-provider', headerValue(answer.provider)], ['x-gateway-model', headerValue(model)], ['x-gateway-attempts', String(answer.attempts)]);
+    return answer.value;
   }
 
   settle(call: ModelCall, status: CallStatus, failure?: unknown): void {
@@ -138,7 +163,7 @@ export class ModelPipeline implements CallSettler {
     if (status === 'cancelled') return;
     if (status === 'failed' && call.stream) {
       scope.error = failure;
-      this.logger.warn('response failed mid-stream', { request_id: scope.id, ...traceFields(scope), provider: route.provider.name, model: route.name, error: failure });
+      this.logger.warn('response failed mid-stream', { request_id: scope.id, ...traceFields(scope), provider: call.answeredBy ?? route.provider.name, model: route.name, error: failure });
     }
     // A literal rather than a spread of traceFields followed by more keys, which is slow on Node 20's V8.
     const ids = scope.span?.spanContext();
@@ -146,7 +171,7 @@ export class ModelPipeline implements CallSettler {
       request_id: scope.id,
       trace_id: ids?.traceId,
       span_id: ids?.spanId,
-      provider: route.provider.name,
+      provider: call.answeredBy ?? route.provider.name,
       model: route.name,
       input_tokens: call.usage?.input_tokens,
       output_tokens: call.usage?.output_tokens,
@@ -154,4 +179,16 @@ export class ModelPipeline implements CallSettler {
       duration_ms: Math.round((performance.now() - scope.startedAt) * 1000) / 1000,
     });
   }
+}
+
+/** Printable ASCII, bounded: safe to send back as a header value as it is. */
+const PLAIN_HEADER_VALUE = /^[\x21-\x7e]{1,256}$/;
+
+/** A name as a header value: as it is when plain, else bounded with every other character as `?` (a header cannot carry them). */
+function headerValue(name: string): string {
+  return PLAIN_HEADER_VALUE.test(name) ? name : name.slice(0, 256).replace(/[^\x21-\x7e]/g, '?');
+}
+
+function answerOptions(scope: RequestScope): AnswerOptions | undefined {
+  return scope.deadline === undefined ? undefined : { deadline: scope.deadline };
 }

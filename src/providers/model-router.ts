@@ -2,6 +2,7 @@ import { modelTargets } from '../config/model-targets.ts';
 import type { ModelConfig } from '../config/schema.ts';
 import { NotFoundError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
+import type { AnsweringProvider } from './answering-provider.ts';
 import type { Provider } from './provider.ts';
 import type { ProviderWrapper } from './provider-wrapper.ts';
 
@@ -11,7 +12,29 @@ export interface Route {
   readonly provider: Provider;
   /** What the upstream calls the model. */
   readonly providerModelId: string;
+  /** Set when the route may make several upstream calls (retries, targets, fallbacks): `provider` itself, saying what answered. */
+  readonly answering?: AnsweringProvider;
 }
+
+/** One place a configured model's calls may go, its provider already wrapped for that model. */
+export interface RouteTarget {
+  readonly provider: Provider;
+  readonly providerModelId: string;
+  readonly weight: number;
+}
+
+/** A configured model as a composer sees it: its name and its wrapped targets. */
+export interface TargetedModel {
+  readonly name: string;
+  readonly targets: readonly RouteTarget[];
+}
+
+/**
+ * Builds the provider of a model from its targets and its fallbacks' (retries,
+ * breakers, weighted targets, fallbacks), or returns nothing when the model
+ * needs none of that, so a plain model keeps its wrapped provider as it is.
+ */
+export type RouteComposer = (model: TargetedModel, fallbacks: readonly TargetedModel[]) => AnsweringProvider | undefined;
 
 export interface ModelEntry {
   id: string;
@@ -41,24 +64,43 @@ export class ModelRouter {
    * `wrappers` are applied to each target's provider in order (see
    * ProviderWrapper): once per configured model, so a wrapper can bind that
    * model's labels, and once per provider used directly, with the model name
-   * `unknown`.
+   * `unknown`. `compose`, when given, may then build a model's provider from
+   * its targets and fallbacks (resolved here by name or alias).
    */
   constructor(
     models: readonly ModelConfig[],
     private readonly providers: ReadonlyMap<string, Provider>,
     private readonly createdAt: number,
     private readonly wrappers: readonly ProviderWrapper[] = [],
+    private readonly compose?: RouteComposer,
   ) {
+    const targeted = new Map<string, TargetedModel>();
     for (const model of models) {
-      // Until weighted balancing is in the request path, a model with targets is served by its first.
-      const target = modelTargets(model)[0]!;
-      const found = providers.get(target.provider);
-      if (!found) continue;
-      const provider = this.wrap(found, model);
-      const route: Route = { name: model.name, provider, providerModelId: target.providerModelId };
+      const targets: RouteTarget[] = [];
+      for (const target of modelTargets(model)) {
+        const found = providers.get(target.provider);
+        if (found) targets.push({ provider: this.wrap(found, model), providerModelId: target.providerModelId, weight: target.weight });
+      }
+      if (targets.length === 0) continue;
+      const entry: TargetedModel = { name: model.name, targets };
+      for (const name of [model.name, ...model.aliases]) if (!targeted.has(name)) targeted.set(name, entry);
+    }
+    for (const model of models) {
+      const entry = targeted.get(model.name);
+      if (!entry) continue;
+      const fallbacks: TargetedModel[] = [];
+      for (const name of model.fallbacks ?? []) {
+        const fallback = targeted.get(name);
+        if (fallback) fallbacks.push(fallback);
+      }
+      const answering = compose?.(entry, fallbacks);
+      const first = entry.targets[0]!;
+      const route: Route = answering
+        ? { name: model.name, provider: answering, providerModelId: first.providerModelId, answering }
+        : { name: model.name, provider: first.provider, providerModelId: first.providerModelId };
       for (const name of [model.name, ...model.aliases]) {
         this.routes.set(name, route);
-        this.entries.push({ id: name, object: 'model', created: createdAt, owned_by: provider.name });
+        this.entries.push({ id: name, object: 'model', created: createdAt, owned_by: route.provider.name });
       }
     }
   }
@@ -104,9 +146,13 @@ export class ModelRouter {
       const found = this.providers.get(name);
       if (!found) return undefined;
       provider = this.wrap(found, { name: UNKNOWN_MODEL, provider: name, aliases: [] });
+      // The provider's breaker and retries hold for direct calls too.
+      provider = this.compose?.({ name: UNKNOWN_MODEL, targets: [{ provider, providerModelId: '', weight: 1 }] }, []) ?? provider;
       this.direct.set(name, provider);
     }
-    return { name: model, provider, providerModelId: model.slice(slash + 1) };
+    const providerModelId = model.slice(slash + 1);
+    if (isAnswering(provider)) return { name: model, provider, providerModelId, answering: provider };
+    return { name: model, provider, providerModelId };
   }
 
   private wrap(provider: Provider, target: ModelConfig): Provider {
@@ -114,4 +160,8 @@ export class ModelRouter {
     for (const wrapper of this.wrappers) wrapped = wrapper(wrapped, target);
     return wrapped;
   }
+}
+
+function isAnswering(provider: Provider): provider is AnsweringProvider {
+  return 'streamAnswered' in provider;
 }

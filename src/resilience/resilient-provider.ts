@@ -1,6 +1,7 @@
 import { CircuitOpenError } from '../errors/circuit-open-error.ts';
 import { abortableSleep } from '../providers/abortable-sleep.ts';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
+import type { AnsweringProvider } from '../providers/answering-provider.ts';
+import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import { CLOSED_PERMIT, REFUSED, type CircuitBreaker } from './circuit-breaker.ts';
 import { breakerOutcome, isRetryable } from './failure-facts.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -11,6 +12,7 @@ import { weightedOrder } from './weighted-picker.ts';
 export interface ResilientTarget {
   /** The provider as this model uses it (instrumented per provider and model, so each attempt is its own span and count). */
   readonly provider: Provider;
+  /** What the upstream calls the model; empty: the request's own (a provider called directly as `provider/model`). */
   readonly providerModelId: string;
   readonly weight: number;
   /** The provider's breaker, shared by every target and model on that provider. */
@@ -91,18 +93,29 @@ const invokeStream: Invoke<ReadableStream<CanonicalEvent>> = (provider, request,
  * stops everything, a backoff wait included. With no call made because every
  * breaker is open, the answer is 503 `circuit_open` with `Retry-After`.
  */
-export class ResilientProvider implements Provider {
+export class ResilientProvider implements AnsweringProvider {
   readonly type = 'resilient';
   private readonly models: readonly ResilientModel[];
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Counted by the primary model's first target, once: the count is what that
+   * model would bill, and cheap to ask again. Absent when it cannot count
+   * (the gateway then estimates).
+   */
+  readonly countInputTokens?: (request: CanonicalRequest, call: ProviderCall) => Promise<InputTokenCount>;
 
   constructor(private readonly options: ResilientProviderOptions) {
     this.models = [options.primary, ...(options.fallbacks ?? [])];
     this.now = options.now ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? abortableSleep;
+    const first = options.primary.targets[0];
+    if (first?.provider.countInputTokens) {
+      const { provider, providerModelId } = first;
+      this.countInputTokens = (request, call) => provider.countInputTokens!(providerModelId === '' || request.model === providerModelId ? request : withModel(request, providerModelId), call);
+    }
   }
 
   /** The primary model's first target's provider: what `GET /v1/models` shows as the owner. */
@@ -156,7 +169,7 @@ export class ResilientProvider implements Provider {
           const provider = target.provider;
           let value: T;
           try {
-            value = await invoke(provider, request.model === target.providerModelId ? request : withModel(request, target.providerModelId), call);
+            value = await invoke(provider, request.model === target.providerModelId || target.providerModelId === '' ? request : withModel(request, target.providerModelId), call);
           } catch (error) {
             breaker?.settle(permit, breakerOutcome(error, signal));
             if (signal.aborted) {

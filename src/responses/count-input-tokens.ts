@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ConversationItem } from '../canonical/types.ts';
 import type { ConversationStore } from '../conversation/store.ts';
+import { storeCall } from '../conversation/store-call.ts';
 import { jsonResponse } from '../core/json-response.ts';
 import type { RequestScope } from '../core/request-scope.ts';
 import { InvalidRequestError } from '../errors/gateway-error.ts';
@@ -53,16 +54,21 @@ export interface CountInputTokensDeps {
 export async function countInputTokens(body: unknown, scope: RequestScope, { pipeline, store }: CountInputTokensDeps): Promise<Response> {
   const request = validateBody(InputTokensRequestSchema, body);
   const route = pipeline.route(request.model);
-  let history: ConversationItem[] = [];
+  // The conversation as create builds it (see ResponsesService.prepare): each earlier turn's input, then its output.
+  const history: ConversationItem[] = [];
   if (request.previous_response_id) {
-    const previous = await store.get(request.previous_response_id, scope.traceContext);
-    if (!previous) {
-      throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found.`, {
+    const chain = await store.chain(storeCall(scope), request.previous_response_id);
+    if (!Array.isArray(chain)) {
+      const gone = chain ? ` (it continues ${quoteValue(chain.broken)}, which is no longer stored)` : '';
+      throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found${gone}.`, {
         param: 'previous_response_id',
         code: 'previous_response_not_found',
       });
     }
-    history = [...previous.input, ...previous.response.output];
+    for (const turn of chain) {
+      for (const item of turn.input) history.push(item);
+      for (const item of turn.response.output) history.push(item);
+    }
   }
   const input = normalizeInput(request.input ?? [], history);
   const canonical: CanonicalRequest = {

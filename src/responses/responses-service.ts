@@ -1,8 +1,8 @@
-import type { ConversationStore, StoredResponse } from '../conversation/store.ts';
-import { GatewayError, InvalidRequestError, NotFoundError } from '../errors/gateway-error.ts';
+import { MAX_CONVERSATION_TURNS, type ConversationStore, type StoredTurn } from '../conversation/store.ts';
+import { storeCall } from '../conversation/store-call.ts';
+import { GatewayError, InvalidRequestError, NotFoundError, StoreUnavailableError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import { traceFields, type RequestScope } from '../core/request-scope.ts';
-import { jsonResponse } from '../core/json-response.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
@@ -26,9 +26,12 @@ export interface ResponsesServiceDeps {
 interface Prepared {
   request: ResponsesRequest;
   call: ModelCall;
-  /** Earlier turns followed by this turn's input: what gets stored. */
-  conversation: ConversationItem[];
-  inputStart: number;
+  /** This turn's own input: what gets stored (earlier turns are linked, not copied). */
+  input: ConversationItem[];
+  /** The turn this one continues. */
+  previous: StoredTurn | undefined;
+  /** Items of the earlier turns. */
+  historyItems: number;
   draft: ResponseDraft;
 }
 
@@ -51,14 +54,14 @@ export class ResponsesService {
   }
 
   async delete(id: string, scope: RequestScope): Promise<{ id: string; object: 'response.deleted'; deleted: true }> {
-    if (!(await this.deps.store.delete(id, scope.traceContext))) throw responseNotFound(id);
+    if (!(await this.deps.store.delete(storeCall(scope), id))) throw responseNotFound(id);
     return { id, object: 'response.deleted', deleted: true };
   }
 
   async inputItems(id: string, query: URLSearchParams, scope: RequestScope) {
     const { limit, order, after } = parseListQuery(query);
     const record = await this.find(id, scope);
-    const items = record.input.slice(record.inputStart);
+    const items = record.input.slice();
     if (order === 'desc') items.reverse();
     let start = 0;
     if (after !== undefined) {
@@ -75,8 +78,8 @@ export class ResponsesService {
     };
   }
 
-  private async find(id: string, scope: RequestScope): Promise<StoredResponse> {
-    const record = await this.deps.store.get(id, scope.traceContext);
+  private async find(id: string, scope: RequestScope): Promise<StoredTurn> {
+    const record = await this.deps.store.get(storeCall(scope), id);
     if (!record) throw responseNotFound(id);
     return record;
   }
@@ -84,17 +87,26 @@ export class ResponsesService {
   private async prepare(body: unknown, scope: RequestScope): Promise<Prepared> {
     const request = validateBody(ResponsesRequestSchema, body);
     const route = this.deps.pipeline.route(request.model);
-    let history: ConversationItem[] = [];
+    const history: ConversationItem[] = [];
+    let previous: StoredTurn | undefined;
     if (request.previous_response_id) {
-      const previous = await this.deps.store.get(request.previous_response_id, scope.traceContext);
-      if (!previous) {
-        throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found.`, {
+      const chain = await this.deps.store.chain(storeCall(scope), request.previous_response_id);
+      if (!Array.isArray(chain)) {
+        const gone = chain ? ` (it continues ${quoteValue(chain.broken)}, which is no longer stored)` : '';
+        throw new InvalidRequestError(`Previous response with id ${quoteValue(request.previous_response_id)} not found${gone}.`, {
           param: 'previous_response_id',
           code: 'previous_response_not_found',
         });
       }
-      // The model sees the previous turn's input, then its output; instructions are not carried over.
-      history = [...previous.input, ...previous.response.output];
+      previous = chain[chain.length - 1]!;
+      if (previous.depth >= MAX_CONVERSATION_TURNS) {
+        throw new InvalidRequestError(`The conversation has reached ${MAX_CONVERSATION_TURNS} turns; start a new one.`, { param: 'previous_response_id', code: 'invalid_value' });
+      }
+      // The model sees each earlier turn's input, then its output; instructions are not carried over.
+      for (const turn of chain) {
+        for (const item of turn.input) history.push(item);
+        for (const item of turn.response.output) history.push(item);
+      }
     }
     const input = normalizeInput(request.input, history);
     const conversation = history.length > 0 ? [...history, ...input] : input;
@@ -114,7 +126,7 @@ export class ResponsesService {
     };
     const draft = new ResponseDraft(request, route.name, this.deps.now(), this.deps.now);
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
-    return { request, call, conversation, inputStart: history.length, draft };
+    return { request, call, input, previous, historyItems: history.length, draft };
   }
 
   private async generate(p: Prepared): Promise<Response> {
@@ -122,26 +134,46 @@ export class ResponsesService {
     const response = p.draft.finish(result.status, toOutputItems(result.output, result.status), result.usage, {
       incomplete_reason: result.incomplete_reason,
     });
-    await this.save(p, response, p.call.scope);
-    return jsonResponse(response);
+    // An answer that could not be stored is still the client's; the header says it cannot be continued.
+    if (!(await this.save(p, response, p.call.scope))) (p.call.responseHeaders ??= []).push(STORE_FAILED);
+    return this.deps.pipeline.json(p.call, response);
   }
 
   private async stream(p: Prepared): Promise<Response> {
     const events = await this.deps.pipeline.stream(p.call);
-    const encoder = new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope));
+    const encoder = new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined));
     return this.deps.pipeline.respond(p.call, events.pipeThrough(encoder));
   }
 
-  /** Stores the finished response (unless `store: false`). Never throws: the client still gets its answer. */
-  private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<void> {
-    if (!response.store) return;
+  /**
+   * Stores the finished response (unless `store: false`). Never throws: the
+   * client still gets its answer. Resolves false when storing failed.
+   */
+  private async save(p: Prepared, response: ResponseObject, scope: RequestScope): Promise<boolean> {
+    if (!response.store) return true;
+    const call = storeCall(scope);
+    const turn: StoredTurn = {
+      id: response.id,
+      owner: call.owner,
+      previousId: p.previous?.id ?? null,
+      depth: (p.previous?.depth ?? 0) + 1,
+      historyItems: p.historyItems,
+      response,
+      input: p.input,
+    };
     try {
-      await this.deps.store.create({ id: response.id, response, input: p.conversation, inputStart: p.inputStart }, scope.traceContext);
+      await this.deps.store.create(call, turn);
+      return true;
     } catch (error) {
-      this.deps.logger.error('failed to store response', { request_id: scope.id, ...traceFields(scope), response_id: response.id, backend: this.deps.store.backend, error });
+      const reason = error instanceof StoreUnavailableError ? error.reason : undefined;
+      this.deps.logger.error('failed to store response', { request_id: scope.id, ...traceFields(scope), response_id: response.id, backend: this.deps.store.backend, reason, error });
+      return false;
     }
   }
 }
+
+/** On a non-streamed answer that could not be stored (a stream's headers are sent before it is stored: the log line says it). */
+const STORE_FAILED: [string, string] = ['x-gateway-store', 'failed'];
 
 function responseNotFound(id: string): GatewayError {
   return new NotFoundError(`Response with id ${quoteValue(id)} not found.`, { param: 'response_id', code: 'response_not_found' });

@@ -17,6 +17,7 @@ import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { specCheckingFetch } from '../helpers/open-responses-spec.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
+import { cleanRedisPrefix, REDIS_URL, uniquePrefix, uniqueSchema } from '../helpers/stores.ts';
 
 /** The mock models, and one model per upstream type served by fake upstreams at `upstreamUrl`. */
 export function conformanceConfig(upstreamUrl: string): string {
@@ -403,6 +404,58 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', models: 'ok' } });
     });
 
+    test('resilience: a provider answering 500 to everything falls back to claude (x-gateway-model), its breaker opens and keeps requests off it until open_for, then it closes; /ready stays 200', async () => {
+      const openaiCase = cases.find((c) => c.name === 'openai')!.config;
+      const anthropicCase = cases.find((c) => c.name === 'anthropic')!.config;
+      const own = await startServer(target, writeConfig(stringify({
+        server: { address: '127.0.0.1:0' },
+        logging: { level: 'info' },
+        providers: {
+          openai: { ...openaiCase, circuit_breaker: { failure_ratio: 0.5, min_requests: 2, window: '30s', open_for: '1500ms', half_open_requests: 1 } },
+          anthropic: anthropicCase,
+        },
+        models: [
+          { name: 'smart', provider: 'openai', provider_model_id: 'conf-res-gpt', fallbacks: ['claude'] },
+          { name: 'claude', provider: 'anthropic', provider_model_id: 'conf-res-claude' },
+        ],
+      })));
+      try {
+        const sdk = new OpenAI({ baseURL: `${own.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
+        const state = async () => sample(parseExposition(await (await fetch(`${own.baseUrl}/metrics`)).text()), 'circuit_breaker_state', { provider: 'openai' });
+        fake.script('conf-res-gpt', { kind: 'error', status: 500 });
+        fake.script('conf-res-claude', { kind: 'text', chunks: ['from', ' claude'] });
+        assert.equal(await state(), 0);
+        for (let i = 0; i < 4; i++) {
+          const { data, response } = await sdk.responses.create({ model: 'smart', input: 'hi' }).withResponse();
+          assert.equal(response.status, 200);
+          assert.equal(response.headers.get('x-gateway-model'), 'claude');
+          assert.equal(response.headers.get('x-gateway-attempts'), i < 2 ? '2' : '1');
+          assert.equal(data.model, 'smart');
+          assert.equal(data.output_text, 'from claude');
+        }
+        const stream = await sdk.responses.create({ model: 'smart', input: 'hi', stream: true }).withResponse();
+        assert.equal(stream.response.headers.get('x-gateway-model'), 'claude');
+        for await (const event of stream.data) void event;
+        assert.equal(fake.requestsFor('conf-res-gpt').length, 2, 'no request reached the failing upstream once the breaker opened');
+        assert.equal(await state(), 1);
+        assert.equal((await fetch(`${own.baseUrl}/ready`)).status, 200);
+        fake.script('conf-res-gpt', { kind: 'text', chunks: ['from', ' openai'] });
+        await sleep(1_800);
+        const { response } = await sdk.responses.create({ model: 'smart', input: 'hi' }).withResponse();
+        assert.equal(response.headers.get('x-gateway-model'), 'smart');
+        assert.equal(response.headers.get('x-gateway-provider'), 'openai');
+        assert.equal(await state(), 0);
+        const samples = parseExposition(await (await fetch(`${own.baseUrl}/metrics`)).text());
+        for (const [from, to] of [['closed', 'open'], ['open', 'half_open'], ['half_open', 'closed']]) {
+          assert.equal(sample(samples, 'circuit_breaker_state_transitions_total', { provider: 'openai', from: from!, to: to! }), 1, `${from} → ${to}`);
+        }
+        assert.equal(sample(samples, 'gateway_fallbacks_total', { model: 'smart', from: 'smart', to: 'claude' }), 2);
+        await own.waitForLog((l) => l.msg === 'circuit breaker opened' && l.provider === 'openai', 3_000);
+      } finally {
+        await own.stop();
+      }
+    });
+
     test("the adapter passes the client's address: the access log line carries it", async () => {
       // A raw socket, so the test knows the address it connects from.
       const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1');
@@ -681,6 +734,40 @@ observability:
         assert.ok(own.logs.some((l) => l.msg === 'request completed' && l.outcome === 'failed' && l.path === '/v1/responses'));
       } finally {
         await own.stop();
+      }
+    });
+
+    test('Redis and PostgreSQL stores on this runtime: the SDK chain, retrieve, inputItems.list, delete; /ready; the gauge', async () => {
+      const schema = await uniqueSchema();
+      const prefix = uniquePrefix();
+      try {
+        for (const conversations of [{ store: 'redis', url: REDIS_URL, key_prefix: prefix }, { store: 'postgres', url: schema.url }]) {
+          const own = await startServer(target, writeConfig(`${conformanceConfig(fake.baseUrl)}\n${stringify({ conversations })}`));
+          try {
+            const sdk = new OpenAI({ baseURL: `${own.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
+            const first = await sdk.responses.create({ model: 'mock', input: 'alpha', instructions: 'be kind' });
+            const second = await sdk.responses.create({ model: 'mock', input: 'beta', previous_response_id: first.id });
+            const third = await sdk.responses.stream({ model: 'mock', input: [{ role: 'user', content: 'gamma' }], previous_response_id: second.id }).finalResponse();
+            assert.deepEqual([first.usage?.input_tokens, second.usage?.input_tokens, third.usage?.input_tokens], [3, 4, 7], conversations.store);
+            const retrieved = await sdk.responses.retrieve(third.id);
+            assert.equal(retrieved.output_text, 'Echo: gamma');
+            const items = [];
+            for await (const item of sdk.responses.inputItems.list(third.id)) items.push(item);
+            assert.deepEqual(items.map((item) => (item as { content: unknown }).content), [[{ type: 'input_text', text: 'gamma' }]]);
+            await sdk.responses.delete(third.id);
+            await assert.rejects(sdk.responses.retrieve(third.id), (error: unknown) => error instanceof OpenAI.NotFoundError);
+            const ready = await fetch(`${own.baseUrl}/ready`);
+            assert.deepEqual(await ready.json(), { status: 'ready', checks: { store: 'ok', models: 'ok' } });
+            const samples = parseExposition(await (await fetch(`${own.baseUrl}/metrics`)).text());
+            assert.equal(sample(samples, 'conversation_active_count', { backend: conversations.store }), 2, conversations.store);
+            assert.equal(own.logs.find((l) => l.msg === 'gateway started')!.store, conversations.store);
+          } finally {
+            await own.stop();
+          }
+        }
+      } finally {
+        await schema.drop();
+        await cleanRedisPrefix(prefix);
       }
     });
 

@@ -1,25 +1,29 @@
-import type { ConversationStore, StoredResponse } from '../../src/conversation/store.ts';
+import type { ConversationStore, StoredTurn } from '../../src/conversation/store.ts';
+import { StoreUnavailableError } from '../../src/errors/gateway-error.ts';
 
-/** A conversation store whose backend is down: every operation rejects. */
+/** A conversation store whose backend is down: every operation rejects as a real backend's would. */
 export class UnreachableStore implements ConversationStore {
-  readonly backend = 'unreachable';
+  readonly backend = 'fake';
   private fail(): Promise<never> {
-    return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    return Promise.reject(new StoreUnavailableError(this.backend, 'connect ECONNREFUSED 127.0.0.1:1'));
   }
-  get(_id: string): Promise<StoredResponse | undefined> {
+  get(): Promise<StoredTurn | undefined> {
     return this.fail();
   }
-  create(_record: StoredResponse): Promise<void> {
+  chain(): Promise<StoredTurn[] | undefined> {
     return this.fail();
   }
-  delete(_id: string): Promise<boolean> {
+  create(): Promise<void> {
     return this.fail();
   }
-  count(): Promise<number> {
+  delete(): Promise<boolean> {
     return this.fail();
+  }
+  activeCount(): number {
+    return 0;
   }
   ping(): Promise<void> {
     return this.fail();
   }
-  async close(): Promise<void> {}
+  async shutdown(): Promise<void> {}
 }

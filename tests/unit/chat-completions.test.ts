@@ -130,7 +130,7 @@ describe('POST /v1/chat/completions', () => {
     const { post, gateway } = testGateway();
     await post('/v1/chat/completions', { model: 'mock', messages: USER });
     await (await post('/v1/chat/completions', { model: 'mock', messages: USER, stream: true })).text();
-    assert.equal(await gateway.store.count(), 0);
+    assert.equal(gateway.store.activeCount(), 0);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { parseConfig, parseConfigText } from '../../src/config/parse-config.ts';
-import { ProviderSchema } from '../../src/config/schema.ts';
+import { ConversationsSchema, ProviderSchema } from '../../src/config/schema.ts';
 
 const text = readFileSync(new URL('../../config.example.yaml', import.meta.url), 'utf8');
 
@@ -49,5 +49,22 @@ test('config.example.yaml shows every key of every provider type', () => {
     assert.ok(examples.length > 0, `no example of provider type ${type}`);
     const documented = new Set(examples.flatMap((p) => Object.keys(p)));
     assert.deepEqual(Object.keys(option.entries).filter((key) => !documented.has(key)), [], `keys of ${type} missing`);
+  }
+});
+
+test('config.example.yaml shows every key of every conversation store, each example valid', () => {
+  // The alternatives are commented out from the first column: one block per backend.
+  const blocks = text.split(/^# conversations:$/m).slice(1).map((block) => `conversations:\n${block.split(/\n(?!#  )/)[0]!.replace(/^# /gm, '')}`);
+  const shown = new Map<string, Set<string>>([['memory', new Set(Object.keys(parse(text).conversations))]]);
+  for (const block of blocks) {
+    const conversations = parse(block).conversations as Record<string, unknown>;
+    assert.equal(parseConfigText(block, {}).conversations.store, conversations.store);
+    shown.set(String(conversations.store), new Set(Object.keys(conversations)));
+  }
+  const variants = (ConversationsSchema.wrapped.pipe[2] as { options: Array<{ entries: Record<string, { literal?: string }> }> }).options;
+  for (const option of variants) {
+    const store = option.entries.store!.literal!;
+    assert.ok(shown.has(store), `no example of store ${store}`);
+    assert.deepEqual(Object.keys(option.entries).filter((key) => !shown.get(store)!.has(key)), [], `keys of ${store} missing`);
   }
 });

@@ -20,7 +20,7 @@ describe('config defaults', () => {
     const config = parseConfig(undefined);
     assert.deepEqual(config.providers, { mock: { type: 'mock', ttfb_ms: 0, chunk_delay_ms: 0 } });
     assert.deepEqual(config.models, [{ name: 'mock', provider: 'mock', aliases: [] }]);
-    assert.deepEqual(config.conversations, { store: 'memory', ttl: 3_600_000, max_entries: 10_000 });
+    assert.deepEqual(config.conversations, { store: 'memory', ttl: 3_600_000, max_entries: 10_000, max_bytes: 256 * 1024 * 1024 });
     assert.equal(config.observability.enabled, true);
     assert.deepEqual(config.observability.metrics, { enabled: true, path: '/metrics', default_metrics: true });
     assert.equal(config.observability.tracing.enabled, false);
@@ -71,7 +71,7 @@ describe('config defaults', () => {
 
   test('conversations without `store` default to memory', () => {
     const config = parseConfigText('conversations:\n  ttl: 2h\n  max_entries: 5\n', {});
-    assert.deepEqual(config.conversations, { store: 'memory', ttl: 7_200_000, max_entries: 5 });
+    assert.deepEqual(config.conversations, { store: 'memory', ttl: 7_200_000, max_entries: 5, max_bytes: 256 * 1024 * 1024 });
   });
 });
 
@@ -104,7 +104,7 @@ describe('config errors name the key path, the value and what is expected', () =
       [
         'providers.x.type: got "openia"; expected a provider type: mock, openai, azure_openai, anthropic, gemini, openai_compatible',
         'models[0].name: is required',
-        'conversations.store: got "mongo"; expected a conversation store: memory',
+        'conversations.store: got "mongo"; expected a conversation store: memory, redis, postgres',
       ],
     );
   });

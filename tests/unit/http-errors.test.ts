@@ -137,7 +137,7 @@ describe('errors are in the OpenAI shape with the right status', () => {
     const res = await post('/v1/responses', { model: 'mock', input: 'x' });
     assert.equal(res.status, 200);
     assert.ok(logs.some((l) => l.msg === 'failed to store response' && l.level === 'ERROR' && l.error.message === 'boom'));
-    gateway.store.get = () => Promise.reject(new TypeError('kaboom'));
+    gateway.store.chain = () => Promise.reject(new TypeError('kaboom'));
     await expectError(await post('/v1/responses', { model: 'mock', input: 'x', previous_response_id: 'resp_1' }), 500, { type: 'server_error', code: null });
     const logged = logs.find((l) => l.msg === 'request failed')!;
     assert.equal(logged.status, 500);

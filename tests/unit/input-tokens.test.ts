@@ -86,6 +86,19 @@ describe('POST /v1/responses/input_tokens', () => {
     }
   });
 
+  test('a model behind retries and a breaker is still counted by its provider (the primary target), not estimated', async () => {
+    const anthropic = cases.find((c) => c.name === 'anthropic')!;
+    const guarded = testGateway({
+      providers: { claude: { ...anthropic.config, retry: { max_attempts: 2 }, circuit_breaker: {} } },
+      models: [{ name: 'claude', provider: 'claude', provider_model_id: 'count-guarded' }],
+    });
+    const res = await guarded.post('/v1/responses/input_tokens', { model: 'claude', input: 'one two three' });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get('x-gateway-estimate'), null);
+    assert.equal((await res.json()).input_tokens, fakeTokenCount(fake.last('count-guarded').body));
+    assert.equal(fake.last('count-guarded').path, '/v1/messages/count_tokens');
+  });
+
   test('counting calls are metered as operation="count_tokens", and add no billed tokens', async () => {
     const scrape = async () => parseExposition(await (await gw.request('/metrics')).text());
     const labels = { provider: 'anthropic', model: 'anthropic', operation: 'count_tokens', status: 'success' };

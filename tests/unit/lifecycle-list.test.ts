@@ -34,9 +34,9 @@ test('shutdown walks the parts once, in reverse start order; a failing part is r
 
 test('the gateway stops what the adapter handed it last, after its own store, once', async () => {
   const log: string[] = [];
-  const store = new MemoryStore({ ttl: 60_000, maxEntries: 10 });
-  const close = store.close.bind(store);
-  store.close = async () => {
+  const store = new MemoryStore({ ttl: 60_000, maxEntries: 10, maxBytes: 1 << 20 });
+  const close = store.shutdown.bind(store);
+  store.shutdown = async () => {
     log.push('shutdown store');
     await close();
   };

@@ -143,7 +143,7 @@ describe('redis limiter when Redis is unreachable', () => {
   });
 
   test('Redis cut mid-run, then back: decisions follow the failure mode, then the shared state again', async () => {
-    const proxy = await new TcpProxy(6379).start();
+    const proxy = await new TcpProxy('127.0.0.1', 6379).start();
     const errors: unknown[] = [];
     const open = createRateLimiter(limiterConfig({ url: `redis://127.0.0.1:${proxy.port}/0`, failure_mode: 'open' }), { onError: (e) => errors.push(e) })!;
     const closed = createRateLimiter(limiterConfig({ url: `redis://127.0.0.1:${proxy.port}/0`, failure_mode: 'closed' }), { onError: (e) => errors.push(e) })!;
@@ -167,7 +167,7 @@ describe('redis limiter when Redis is unreachable', () => {
       assert.equal(back.requests!.remaining, 2, 'the state from before the outage is still shared');
     } finally {
       await Promise.all([open.shutdown(), closed.shutdown()]);
-      await proxy.cut();
+      await proxy.stop();
     }
   });
 });

@@ -97,7 +97,7 @@ describe('span tree and attributes', () => {
     for (const child of [get, provider, create]) assert.equal(child.parentSpanId, server.spanId);
     assert.deepEqual(get.attributes, {
       'conversation.id': first.id, 'conversation.backend': 'memory', 'conversation.found': true,
-      'conversation.message_count': 2, 'conversation.model': 'mock',
+      'conversation.message_count': 2, 'conversation.model': 'mock', 'conversation.turns': 1,
     });
     assert.equal(provider.attributes['gen_ai.request.stream'], true);
     assert.equal(provider.attributes['provider.chunk_count'], 20);
@@ -134,7 +134,7 @@ describe('span tree and attributes', () => {
   test('4xx leaves the server span unset; a 5xx marks it ERROR and records the exception', async () => {
     const gw = traced();
     await gw.post('/v1/responses', { model: 'nope', input: 'x' }, { 'x-request-id': 'tr-404' });
-    gw.gateway.store.get = () => Promise.reject(new TypeError('store exploded'));
+    gw.gateway.store.chain = () => Promise.reject(new TypeError('store exploded'));
     await gw.post('/v1/responses', { model: 'mock', input: 'x', previous_response_id: 'resp_1' }, { 'x-request-id': 'tr-500' });
     await gw.gateway.forceFlush();
     const [notFound] = await traceOf('tr-404', 1);

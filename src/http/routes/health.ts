@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { ConversationStore } from '../../conversation/store.ts';
+import { StoreUnavailableError } from '../../errors/gateway-error.ts';
 import type { ModelRouter } from '../../providers/model-router.ts';
 import { jsonResponse } from '../../core/json-response.ts';
 import type { AppEnv } from '../../middleware/app-env.ts';
@@ -27,7 +28,7 @@ export function healthRoutes(app: Hono<AppEnv>, { store, router, draining, check
     const checks: Record<string, string> = {};
     checks.store = await withTimeout(store.ping(), checkTimeoutMs).then(
       () => 'ok',
-      (error: unknown) => `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      (error: unknown) => `${store.backend} unreachable: ${error instanceof StoreUnavailableError ? error.reason : error instanceof Error ? error.message : String(error)}`,
     );
     checks.models = router.size > 0 ? 'ok' : 'no model is configured';
     if (draining()) checks.shutdown = 'shutting down';

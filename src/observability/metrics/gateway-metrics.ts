@@ -71,15 +71,18 @@ export class GatewayMetrics {
     }
   }
 
-  /** `conversation_active_count{backend}`, read from the store at scrape time so it is exact. */
-  activeConversations(backend: string, count: () => Promise<number>): void {
+  /**
+   * `conversation_active_count{backend}`, read from the store at scrape time;
+   * `count` must be cheap (the store keeps the number: no query per scrape).
+   */
+  activeConversations(backend: string, count: () => number): void {
     new Gauge({
       name: 'conversation_active_count',
       help: 'Number of active conversations',
       labelNames: ['backend'],
       registers: [this.registry],
-      async collect() {
-        this.set({ backend }, await count());
+      collect() {
+        this.set({ backend }, count());
       },
     });
   }
