@@ -82,7 +82,7 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name
 export type TextFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string | null; strict?: boolean | null };
 
 export interface ResponseError { code: string; message: string }
 export type ResponseStatus = 'completed' | 'failed' | 'in_progress' | 'cancelled' | 'queued' | 'incomplete';
@@ -92,8 +92,11 @@ export interface ResponseObject {
   id: string;
   object: 'response';
   created_at: number;
+  /** Unix seconds when the response completed; null until then, and for one that did not. */
+  completed_at: number | null;
   status: ResponseStatus;
   background: boolean;
+  conversation: { id: string } | null;
   error: ResponseError | null;
   incomplete_details: { reason: IncompleteReason } | null;
   instructions: string | null;
@@ -103,14 +106,22 @@ export interface ResponseObject {
   output: OutputItem[];
   parallel_tool_calls: boolean;
   previous_response_id: string | null;
+  prompt: { id: string; version?: string | null; variables?: Record<string, unknown> | null } | null;
+  prompt_cache_key: string | null;
+  prompt_cache_retention: 'in-memory' | '24h' | null;
   reasoning: { effort: string | null; summary: string | null };
+  safety_identifier: string | null;
   service_tier: string;
   store: boolean;
-  temperature: number | null;
-  text: { format: TextFormat };
+  /** The effective sampling values: what the client set, else the API's defaults. */
+  temperature: number;
+  top_p: number;
+  presence_penalty: number;
+  frequency_penalty: number;
+  top_logprobs: number;
+  text: { format: TextFormat; verbosity: 'low' | 'medium' | 'high' };
   tool_choice: ToolChoice;
   tools: FunctionTool[];
-  top_p: number | null;
   truncation: 'auto' | 'disabled';
   usage: Usage | null;
   user: string | null;

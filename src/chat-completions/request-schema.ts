@@ -97,7 +97,8 @@ export const ChatRequestSchema = v.strictObject({
   tool_choice: nullable(ToolChoice),
   parallel_tool_calls: nullable(v.boolean('expected true or false')),
   response_format: nullable(ResponseFormat),
-  n: nullable(v.literal(1, 'expected 1 (one choice per request)')),
+  // A number other than 1 is a value the gateway cannot serve (invalid_value), not a wrong type.
+  n: nullable(v.pipe(v.number('expected a number'), v.value(1, 'expected 1 (one choice per request)'))),
   user: nullable(text),
   reasoning_effort: nullable(v.picklist(['minimal', 'low', 'medium', 'high'], 'expected minimal, low, medium or high')),
   // Accepted for compatibility with OpenAI clients; they do not change what the gateway does (nothing is stored).

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
+import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../canonical/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
@@ -21,7 +21,7 @@ export interface Instrumentation {
   model: string;
 }
 
-type Operation = 'generate' | 'generate_stream';
+type Operation = 'generate' | 'generate_stream' | 'count_tokens';
 
 /**
  * A Provider that observes the provider it wraps, for one configured model:
@@ -34,12 +34,36 @@ type Operation = 'generate' | 'generate_stream';
  */
 export class InstrumentedProvider implements Provider {
   private readonly tracer: Tracer | undefined;
+  /** Present when the wrapped provider counts tokens itself: a `provider.count_tokens` span and `operation="count_tokens"` metrics. */
+  readonly countInputTokens?: (request: CanonicalRequest, call: ProviderCall) => Promise<InputTokenCount>;
 
   constructor(
     private readonly delegate: Provider,
     private readonly options: Instrumentation,
   ) {
     this.tracer = options.tracing?.tracer;
+    if (delegate.countInputTokens) this.countInputTokens = (request, call) => this.observeCount(request, call);
+  }
+
+  private async observeCount(request: CanonicalRequest, call: ProviderCall): Promise<InputTokenCount> {
+    const op = this.options.series?.countTokens();
+    const span = this.startSpan('count_tokens', request, call);
+    const start = performance.now();
+    let count: InputTokenCount;
+    try {
+      count = await this.delegate.countInputTokens!(request, span ? this.propagate(call, span) : call);
+    } catch (error) {
+      throw failedCall(op, span, start, call.signal, error);
+    }
+    if (op) {
+      op.success.inc();
+      op.duration.observe((performance.now() - start) / 1000);
+    }
+    if (span) {
+      if (span.isRecording()) span.setAttribute('gen_ai.usage.input_tokens', count.input_tokens);
+      span.end();
+    }
+    return count;
   }
 
   get name(): string {

@@ -13,6 +13,8 @@ export interface OperationSeries {
 export interface ProviderSeries {
   generate: OperationSeries;
   generate_stream: OperationSeries;
+  /** Input-token counting calls (`operation="count_tokens"`): made on first use, as few providers are counted on. */
+  countTokens(): OperationSeries;
   inputTokens: CounterChild;
   outputTokens: CounterChild;
   ttfb: HistogramChild;
@@ -28,15 +30,17 @@ export interface Pricing {
 }
 
 export function providerSeries(metrics: GatewayMetrics, provider: string, model: string, pricing?: Pricing): ProviderSeries {
-  const operation = (name: 'generate' | 'generate_stream'): OperationSeries => ({
+  const operation = (name: 'generate' | 'generate_stream' | 'count_tokens'): OperationSeries => ({
     success: metrics.providerRequests.child(provider, model, name, 'success'),
     error: metrics.providerRequests.child(provider, model, name, 'error'),
     cancelled: metrics.providerRequests.child(provider, model, name, 'cancelled'),
     duration: metrics.providerDuration.child(provider, model, name),
   });
+  let counting: OperationSeries | undefined;
   return {
     generate: operation('generate'),
     generate_stream: operation('generate_stream'),
+    countTokens: () => (counting ??= operation('count_tokens')),
     inputTokens: metrics.providerTokens.child(provider, model, 'input'),
     outputTokens: metrics.providerTokens.child(provider, model, 'output'),
     ttfb: metrics.streamTtfb.child(provider, model),

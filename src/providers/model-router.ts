@@ -70,7 +70,7 @@ export class ModelRouter {
   constructor(
     models: readonly ModelConfig[],
     private readonly providers: ReadonlyMap<string, Provider>,
-    createdAt: number,
+    private readonly createdAt: number,
     private readonly wrappers: readonly ProviderWrapper[] = [],
     private readonly compose?: RouteComposer,
   ) {
@@ -119,6 +119,18 @@ export class ModelRouter {
   /** Every configured name, aliases included, in config order (direct `provider/model` routes are open-ended). */
   list(): readonly ModelEntry[] {
     return this.entries;
+  }
+
+  /**
+   * One model as `GET /v1/models/{model}` shows it: a configured name or
+   * alias, or a `provider/model` a configured provider would serve (its
+   * owner is that provider).
+   */
+  describe(model: string): ModelEntry | undefined {
+    const configured = this.entries.find((entry) => entry.id === model);
+    if (configured) return configured;
+    const route = this.directRoute(model);
+    return route ? { id: model, object: 'model', created: this.createdAt, owned_by: route.provider.name } : undefined;
   }
 
   get size(): number {

@@ -21,6 +21,13 @@ export interface ProviderCall {
   readonly context?: Context;
 }
 
+/** How many input tokens a request would be billed for. */
+export interface InputTokenCount {
+  input_tokens: number;
+  /** True when the gateway estimated the count rather than the provider counting it. */
+  estimated: boolean;
+}
+
 /**
  * A provider speaks to one upstream. Both methods must honour `call.signal`:
  * when it aborts (client gone), the upstream request is aborted too.
@@ -34,4 +41,9 @@ export interface Provider {
   readonly type: string;
   generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult>;
   stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>>;
+  /**
+   * Counts the request's input tokens as the provider bills them (its own
+   * counting endpoint, where it has one). Absent: the gateway estimates.
+   */
+  countInputTokens?(request: CanonicalRequest, call: ProviderCall): Promise<InputTokenCount>;
 }

@@ -1,7 +1,7 @@
 import { CircuitOpenError } from '../errors/circuit-open-error.ts';
 import { abortableSleep } from '../providers/abortable-sleep.ts';
 import type { AnsweringProvider } from '../providers/answering-provider.ts';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
+import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import { CLOSED_PERMIT, REFUSED, type CircuitBreaker } from './circuit-breaker.ts';
 import { breakerOutcome, isRetryable } from './failure-facts.ts';
 import type { RetryPolicy } from './retry-policy.ts';
@@ -99,12 +99,23 @@ export class ResilientProvider implements AnsweringProvider {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Counted by the primary model's first target, once: the count is what that
+   * model would bill, and cheap to ask again. Absent when it cannot count
+   * (the gateway then estimates).
+   */
+  readonly countInputTokens?: (request: CanonicalRequest, call: ProviderCall) => Promise<InputTokenCount>;
 
   constructor(private readonly options: ResilientProviderOptions) {
     this.models = [options.primary, ...(options.fallbacks ?? [])];
     this.now = options.now ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? abortableSleep;
+    const first = options.primary.targets[0];
+    if (first?.provider.countInputTokens) {
+      const { provider, providerModelId } = first;
+      this.countInputTokens = (request, call) => provider.countInputTokens!(providerModelId === '' || request.model === providerModelId ? request : withModel(request, providerModelId), call);
+    }
   }
 
   /** The primary model's first target's provider: what `GET /v1/models` shows as the owner. */

@@ -1,25 +1,35 @@
 import type { ProviderOutput } from '../providers/provider.ts';
 import type { ResponsesRequest } from './request-schema.ts';
 import { newId } from './ids.ts';
-import type { IncompleteReason, OutputItem, ResponseError, ResponseObject, ResponseStatus, Usage } from '../canonical/types.ts';
+import type { IncompleteReason, OutputItem, ResponseError, ResponseObject, ResponseStatus, TextFormat, Usage } from '../canonical/types.ts';
 
 /**
  * A response being produced: the fields known from the request (id, echoes of
  * the request's parameters) and, once the provider is done, the final object.
- * Every field of the Responses API object is present, `null` where empty,
- * because strict clients expect them.
+ * Every field the OpenAI API reference and the Open Responses specification
+ * require is present, `null` where empty, and the sampling values are the
+ * effective ones (the API's defaults where the client set none), because
+ * strict clients and validators reject anything less.
  */
 export class ResponseDraft {
   readonly id = newId('resp');
   private readonly base: ResponseObject;
 
-  constructor(request: ResponsesRequest, model: string, createdAt: number) {
+  constructor(
+    request: ResponsesRequest,
+    model: string,
+    createdAt: number,
+    /** Clock in milliseconds since the epoch, for `completed_at`. */
+    private readonly now: () => number = Date.now,
+  ) {
     this.base = {
       id: this.id,
       object: 'response',
       created_at: Math.floor(createdAt / 1000),
+      completed_at: null,
       status: 'in_progress',
       background: request.background ?? false,
+      conversation: null,
       error: null,
       incomplete_details: null,
       instructions: request.instructions ?? null,
@@ -29,11 +39,21 @@ export class ResponseDraft {
       output: [],
       parallel_tool_calls: request.parallel_tool_calls ?? true,
       previous_response_id: request.previous_response_id ?? null,
+      prompt: null,
+      prompt_cache_key: request.prompt_cache_key ?? null,
+      prompt_cache_retention: request.prompt_cache_retention ?? null,
       reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+      safety_identifier: request.safety_identifier ?? null,
+      // The tier that served the request: the gateway has one.
       service_tier: 'default',
       store: request.store ?? true,
-      temperature: request.temperature ?? null,
-      text: { format: request.text?.format ?? { type: 'text' } },
+      temperature: request.temperature ?? 1,
+      top_p: request.top_p ?? 1,
+      // Not request parameters of the Responses API: their neutral values, which is what was used.
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      top_logprobs: request.top_logprobs ?? 0,
+      text: { format: echoFormat(request.text?.format), verbosity: request.text?.verbosity ?? 'medium' },
       tool_choice: request.tool_choice ?? 'auto',
       tools: (request.tools ?? []).map((t) => ({
         type: 'function',
@@ -42,7 +62,6 @@ export class ResponseDraft {
         parameters: t.parameters ?? null,
         strict: t.strict ?? true,
       })),
-      top_p: request.top_p ?? null,
       truncation: request.truncation ?? 'disabled',
       usage: null,
       user: request.user ?? null,
@@ -64,12 +83,20 @@ export class ResponseDraft {
     return {
       ...this.base,
       status,
+      completed_at: status === 'completed' ? Math.floor(this.now() / 1000) : null,
       output,
       usage,
       error: details.error ?? null,
       incomplete_details: status === 'incomplete' ? { reason: details.incomplete_reason ?? 'max_output_tokens' } : null,
     };
   }
+}
+
+/** The text format as the API reports it: a JSON schema format with its optional fields filled in. */
+function echoFormat(format: TextFormat | null | undefined): TextFormat {
+  if (!format) return { type: 'text' };
+  if (format.type !== 'json_schema') return format;
+  return { type: 'json_schema', name: format.name, schema: format.schema, description: format.description ?? null, strict: format.strict ?? false };
 }
 
 /** Gives a provider's finished output items their ids and Responses API shape. */

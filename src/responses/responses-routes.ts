@@ -6,6 +6,7 @@ import { modelCallHandler, type ModelCallService } from '../http/model-call-hand
 import { InvalidRequestError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import type { AppEnv } from '../middleware/app-env.ts';
+import type { RequestScope } from '../core/request-scope.ts';
 
 export interface ResponsesRouteOptions {
   service: ResponsesService;
@@ -15,10 +16,13 @@ export interface ResponsesRouteOptions {
   limits: RequestLimits;
 }
 
-/** `/v1/responses` and `/v1/responses/:id[/input_items]`, on the `/v1` sub-app. */
+/** `/v1/responses`, `/v1/responses/input_tokens` and `/v1/responses/:id[/input_items]`, on the `/v1` sub-app. */
 export function responsesRoutes(app: Hono<AppEnv>, { service, compaction, maxBodySize, limits }: ResponsesRouteOptions): void {
   app.post('/responses', modelCallHandler(service, { maxBodySize, limits, inputKey: 'input' }));
   app.post('/responses/compact', modelCallHandler(compaction, { maxBodySize, limits, inputKey: 'input' }));
+  // Read and bounded like a create body; a count is never streamed.
+  const counter = { create: (body: unknown, scope: RequestScope) => service.countInputTokens(body, scope) };
+  app.post('/responses/input_tokens', modelCallHandler(counter, { maxBodySize, limits, inputKey: 'input' }));
   app.get('/responses/:id', async function retrieveResponse(c) {
     const query = new URL(c.req.url).searchParams;
     if (query.get('stream') === 'true') return service.retrieveStream(c.req.param('id'), startingAfter(query), c.get('scope'));

@@ -13,6 +13,7 @@ import { normalizeInput } from './normalize-input.ts';
 import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
+import { countInputTokens } from './count-input-tokens.ts';
 import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 import type { CompactionSealer } from './compaction/compaction-sealer.ts';
 import { expandCompactions, hasSealedCompaction } from './compaction/expand-compactions.ts';
@@ -78,6 +79,11 @@ export class ResponsesService {
     const p = await this.prepare(body, scope, local);
     const events = await this.deps.pipeline.stream(p.call);
     return events.pipeThrough(new ResponsesStreamEncoder(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined), jsonText));
+  }
+
+  /** `POST /v1/responses/input_tokens`: the input tokens a create with this body would be billed for. */
+  countInputTokens(body: unknown, scope: RequestScope): Promise<Response> {
+    return countInputTokens(body, scope, this.deps);
   }
 
   async retrieve(id: string, scope: RequestScope): Promise<ResponseObject> {
@@ -169,7 +175,7 @@ export class ResponsesService {
       reasoning: request.reasoning ? { effort: request.reasoning.effort ?? null, summary: request.reasoning.summary ?? null } : null,
       user: request.user ?? null,
     };
-    const draft = new ResponseDraft(request, route.name, this.deps.now());
+    const draft = new ResponseDraft(request, route.name, this.deps.now(), this.deps.now);
     const call = this.deps.pipeline.open('responses', scope, route, canonical, request.stream === true);
     return { request, call, input, previous, historyItems: history.length, history, draft, local };
   }

@@ -17,6 +17,7 @@ import { parseExposition, sample } from '../helpers/metrics.ts';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { accessScenarios } from './access-suite.ts';
 import { WsSession } from '../helpers/responses-ws.ts';
+import { specCheckingFetch } from '../helpers/open-responses-spec.ts';
 import { childEnv, ROOT, runToExit, startServer, writeConfig, type RunningServer, type Target } from '../helpers/server.ts';
 import { cleanRedisPrefix, REDIS_URL, uniquePrefix, uniqueSchema } from '../helpers/stores.ts';
 
@@ -72,7 +73,8 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       cases = fakeProviderCases(fake.baseUrl);
       configPath = writeConfig(conformanceConfig(fake.baseUrl));
       server = await startServer(target, configPath);
-      client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0 });
+      // Every response object and stream event the SDK receives is checked against the Open Responses specification.
+      client = new OpenAI({ baseURL: `${server.baseUrl}/v1`, apiKey: 'test-key', maxRetries: 0, fetch: specCheckingFetch(fetch) });
     });
     after(async () => {
       await server?.stop();
@@ -86,6 +88,30 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       const ids: string[] = [];
       for await (const model of client.models.list()) ids.push(model.id);
       assert.deepEqual(ids, ['mock', 'slow', 'paced', 'openai', 'openai_chat', 'azure', 'anthropic', 'gemini', 'compatible']);
+    });
+
+    test('SDK responses.create, responses.stream, responses.inputTokens.count and models.retrieve for the mock and every provider type (objects and events checked against the Open Responses schema)', async () => {
+      for (const name of ['mock', ...cases.map((c) => c.name)]) {
+        const created = await client.responses.create({ model: name, input: 'Hi there' });
+        assert.equal(created.status, 'completed', name);
+        assert.equal(typeof created.completed_at, 'number', name);
+        assert.deepEqual([created.temperature, created.top_p], [1, 1], name);
+        const streamed = await client.responses.stream({ model: name, input: 'Hi there' }).finalResponse();
+        assert.equal(streamed.status, 'completed', name);
+        const counted = await client.responses.inputTokens.count({ model: name, input: 'Hi there', instructions: 'Be brief.' });
+        assert.equal(counted.object, 'response.input_tokens', name);
+        assert.ok(Number.isInteger(counted.input_tokens) && counted.input_tokens > 0, name);
+        if (name === 'mock') assert.equal(counted.input_tokens, 4);
+        const model = await client.models.retrieve(name);
+        assert.deepEqual([model.id, model.object, model.owned_by], [name, 'model', name], name);
+      }
+      const direct = await client.models.retrieve('anthropic/any-model');
+      assert.deepEqual([direct.id, direct.owned_by], ['anthropic/any-model', 'anthropic']);
+      await assert.rejects(client.models.retrieve('no-such-model'), OpenAI.NotFoundError);
+      const estimate = await fetch(`${server.baseUrl}/v1/responses/input_tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'compatible', input: 'abcdefgh' }) });
+      assert.equal(estimate.headers.get('x-gateway-estimate'), 'true');
+      assert.deepEqual(await estimate.json(), { object: 'response.input_tokens', input_tokens: 2 });
+      assert.equal(fake.last('conf-anthropic').path, '/v1/messages/count_tokens');
     });
 
     test('SDK responses.stream().finalResponse() and chat.completions.create({stream: true}) through every provider type, with usage', async () => {

@@ -38,7 +38,8 @@ const DEFAULT_SCRIPT: Script = { kind: 'text', chunks: ['Hello', ' from', ' the'
  * A real HTTP server (node:http, port 0) that speaks OpenAI Responses, Chat
  * Completions (also on Azure's deployment paths), Anthropic Messages and
  * Gemini, each on its own paths, exactly as those APIs frame JSON, SSE and
- * errors. What it answers is scripted per model (`script`); every request is
+ * errors, and their token-counting endpoints (`/responses/input_tokens`,
+ * `/v1/messages/count_tokens`, `:countTokens`; see fakeTokenCount). What it answers is scripted per model (`script`); every request is
  * recorded so tests can assert the exact upstream wire request.
  */
 export class FakeUpstream {
@@ -128,6 +129,17 @@ export class FakeUpstream {
     }
     const wire = PROTOCOLS[route.protocol];
     const script = this.next(model, recorded);
+    if (route.count) {
+      // Counting endpoints answer at once; an error script still applies, as the real APIs fail alike.
+      if (script.ttfbMs) await sleep(script.ttfbMs);
+      if (script.kind === 'raw') return void (await script.respond(res, recorded));
+      if (script.kind === 'error') {
+        res.writeHead(script.status, { 'content-type': 'application/json', ...script.headers }).end(JSON.stringify(script.body ?? wire.error(script.status, script.message ?? `fake ${script.status} error`)));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(wire.count!(body)));
+      return;
+    }
     const stream = route.protocol === 'gemini' ? route.stream : body?.stream === true;
     const context: RenderContext = { model, includeUsage: body?.stream_options?.include_usage === true };
     if (script.ttfbMs) await sleep(script.ttfbMs);
@@ -179,10 +191,14 @@ export class FakeUpstream {
   }
 }
 
-function routeOf(path: string): { protocol: ProtocolName; model?: string; stream?: boolean; compact?: boolean } | undefined {
+function routeOf(path: string): { protocol: ProtocolName; model?: string; stream?: boolean; compact?: boolean; count?: boolean } | undefined {
   const pathname = path.split('?')[0]!;
   if (pathname.endsWith('/responses/compact')) return { protocol: 'openai-responses', compact: true };
   if (pathname.endsWith('/responses')) return { protocol: 'openai-responses' };
+  if (pathname.endsWith('/responses/input_tokens')) return { protocol: 'openai-responses', count: true };
+  if (pathname.endsWith('/v1/messages/count_tokens')) return { protocol: 'anthropic', count: true };
+  const geminiCount = /\/v1beta\/models\/([^/:]+):countTokens$/.exec(pathname);
+  if (geminiCount) return { protocol: 'gemini', model: decodeURIComponent(geminiCount[1]!), count: true };
   const deployment = /\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(pathname);
   if (deployment) return { protocol: 'chat-completions', model: decodeURIComponent(deployment[1]!) };
   if (pathname.endsWith('/chat/completions')) return { protocol: 'chat-completions' };

@@ -70,6 +70,8 @@ export interface RenderContext {
 export interface WireProtocol {
   json(script: Script, context: RenderContext): unknown;
   stream(script: Script, context: RenderContext): RenderedStream;
+  /** The protocol's answer to its token-counting endpoint, where it has one. */
+  count?(body: any): unknown;
   /** The protocol's error body for a status. */
   error(status: number, message: string): unknown;
 }
@@ -80,4 +82,20 @@ export function sse(data: unknown, event?: string): string {
 
 export function usageOf(script: Script): { input: number; output: number } {
   return script.usage ?? DEFAULT_USAGE;
+}
+
+/** Keys whose values are names, not text a tokenizer would bill. */
+const NOT_TEXT = new Set(['model', 'type', 'role', 'id', 'call_id', 'tool_use_id', 'detail', 'mimeType']);
+
+/**
+ * How many tokens the fake's counting endpoints say a request holds: the
+ * whitespace-separated words of every string in it, names left out. Not a
+ * real tokenizer, but a number that follows the request, so a test can tell
+ * which request was counted.
+ */
+export function fakeTokenCount(value: unknown, key?: string): number {
+  if (typeof value === 'string') return key !== undefined && NOT_TEXT.has(key) ? 0 : value.split(/\s+/).filter((w) => w.length > 0).length;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + fakeTokenCount(v), 0);
+  if (value && typeof value === 'object') return Object.entries(value).reduce((n, [k, v]) => n + fakeTokenCount(v, k), 0);
+  return 0;
 }

@@ -1,3 +1,5 @@
+import { checkStreamEvent } from './open-responses-spec.ts';
+
 /** A parsed Server-Sent Events message. */
 export interface SseMessage {
   event: string | undefined;
@@ -29,11 +31,12 @@ export function parseSse(text: string): SseMessage[] {
   return messages;
 }
 
-/** Responses API events: each message's JSON, after checking `event:` equals its `type`. */
+/** Responses API events: each message's JSON, after checking `event:` equals its `type` and the event against the Open Responses specification. */
 export function parseResponseEvents(text: string): Array<Record<string, any> & { type: string; sequence_number: number }> {
   return parseSse(text).map((m) => {
     const json = JSON.parse(m.data);
     if (m.event !== json.type) throw new Error(`event line ${m.event} does not match type ${json.type}`);
+    checkStreamEvent(json);
     return json;
   });
 }

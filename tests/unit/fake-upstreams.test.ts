@@ -87,4 +87,21 @@ describe('the fake upstreams, checked with each official SDK', () => {
     assert.deepEqual(call.functionCalls?.map((c) => [c.name, c.args]), [['get_weather', { city: 'Oslo' }]]);
     await assert.rejects(ai.models.generateContent({ model: 'e503', contents: 'x' }), /overloaded/);
   });
+
+  test('the counting endpoints, through each official client: responses.inputTokens.count, messages.countTokens, models.countTokens', async () => {
+    const openai = new OpenAI({ baseURL: `${fake.baseUrl}/v1`, apiKey: 'k', maxRetries: 0 });
+    const counted = await openai.responses.inputTokens.count({ model: 'count-o', input: 'one two three', instructions: 'be brief' });
+    assert.deepEqual(counted, { object: 'response.input_tokens', input_tokens: 5 });
+    assert.equal(fake.last('count-o').path, '/v1/responses/input_tokens');
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: fake.baseUrl, maxRetries: 0 });
+    const tokens = await anthropic.messages.countTokens({ model: 'count-a', system: 'be brief', messages: [{ role: 'user', content: 'one two three' }] });
+    assert.deepEqual(tokens, { input_tokens: 5 });
+    assert.equal(fake.last('count-a').path, '/v1/messages/count_tokens');
+    const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: fake.baseUrl } });
+    const gemini = await ai.models.countTokens({ model: 'count-g', contents: 'one two three' });
+    assert.equal(gemini.totalTokens, 3);
+    assert.equal(fake.last('count-g').path, '/v1beta/models/count-g:countTokens');
+    fake.script('count-e429', { kind: 'error', status: 429, headers: { 'retry-after': '3' } });
+    await assert.rejects(anthropic.messages.countTokens({ model: 'count-e429', messages: [{ role: 'user', content: 'x' }] }), Anthropic.RateLimitError);
+  });
 });

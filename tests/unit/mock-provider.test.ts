@@ -138,4 +138,90 @@ describe('mock provider: whatever the input, the event loop keeps turning', () =
     const args = called.output[0]!.type === 'function_call' ? called.output[0]!.arguments : '';
     assert.equal(args, JSON.stringify({ input: 'c'.repeat(4096) }));
   });
+
+  describe('tool_choice auto: calls the tool the last user message names, as a model would', () => {
+    const weather = {
+      type: 'function' as const, name: 'get_weather', description: null, strict: null,
+      parameters: {
+        type: 'object',
+        properties: {
+          city: { type: 'string' }, days: { type: 'integer', minimum: 2 }, units: { enum: ['celsius', 'fahrenheit'] },
+          detailed: { type: 'boolean' }, note: { type: ['string', 'null'] }, optional: { type: 'string' },
+          where: { type: 'object', properties: { lat: { type: 'number' }, label: { $ref: '#/$defs/label' } }, required: ['lat', 'label'] },
+          tags: { type: 'array', items: { type: 'string' }, minItems: 1 }, scale: { anyOf: [{ type: 'number', maximum: 0 }, { type: 'string' }] },
+        },
+        required: ['city', 'days', 'units', 'detailed', 'note', 'where', 'tags', 'scale'],
+        $defs: { label: { const: 'home' } },
+      },
+    };
+    const lookup = { type: 'function' as const, name: 'lookup-order', description: null, parameters: null, strict: null };
+
+    test('a word of a tool name in the message: a function_call with arguments built from the schema (required properties only)', async () => {
+      const provider = new MockProvider('mock', config);
+      const result = await provider.generate(request('What is the WEATHER in Oslo?', { tools: [lookup, weather] }), call());
+      const item = result.output[0]!;
+      assert.ok(item.type === 'function_call');
+      assert.equal(item.name, 'get_weather');
+      assert.deepEqual(JSON.parse(item.arguments), {
+        city: 'Oslo', days: 2, units: 'celsius', detailed: true, note: 'Oslo', where: { lat: 1, label: 'home' }, tags: ['Oslo'], scale: 0,
+      });
+      const byPart = await provider.generate(request('please look at my order', { tools: [weather, lookup] }), call());
+      assert.ok(byPart.output[0]!.type === 'function_call' && byPart.output[0]!.name === 'lookup-order');
+      // A tool without declared properties gets the message as its input.
+      assert.deepEqual(JSON.parse(byPart.output[0]!.arguments), { input: 'please look at my order' });
+    });
+
+    test('no tool named, tool_choice none, or a function result last: text as before', async () => {
+      const provider = new MockProvider('mock', config);
+      const plain = await provider.generate(request('Hello there', { tools: [weather] }), call());
+      assert.deepEqual(plain.output, [{ type: 'message', text: 'Echo: Hello there' }]);
+      // A word inside another word is not the word.
+      const inside = await provider.generate(request('weathering the storm', { tools: [weather] }), call());
+      assert.equal(inside.output[0]!.type, 'message');
+      const none = await provider.generate(request('weather in Oslo', { tools: [weather], tool_choice: 'none' }), call());
+      assert.equal(none.output[0]!.type, 'message');
+      const after = await provider.generate(request('weather in Oslo', {
+        tools: [weather],
+        input: [
+          { type: 'message', id: 'msg_1', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'weather in Oslo' }] },
+          { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{}', status: 'completed' },
+          { type: 'function_call_output', id: 'fco_1', call_id: 'call_1', output: '{"temperature_c":21}', status: 'completed' },
+        ],
+      }), call());
+      assert.deepEqual(after.output, [{ type: 'message', text: 'Tool result: {"temperature_c":21}' }]);
+    });
+
+    test('arguments stay bounded whatever the schema: self-referencing, deep and wide ones', async () => {
+      const provider = new MockProvider('mock', config);
+      const wide: Record<string, unknown> = {};
+      for (let i = 0; i < 1000; i++) wide[`p${i}`] = { type: 'array', minItems: 1000, items: { type: 'string' } };
+      let deep: Record<string, unknown> = { type: 'string' };
+      for (let i = 0; i < 200; i++) deep = { type: 'object', properties: { d: deep }, required: ['d'] };
+      const schemas = [
+        { type: 'object', properties: { self: { $ref: '#' } }, required: ['self'] },
+        { type: 'object', properties: { w: { type: 'object', properties: wide } }, required: ['w'] },
+        { type: 'object', properties: { deep }, required: ['deep'] },
+        { type: 'object', properties: { bad: { $ref: 'https://example.com/s.json' }, odd: 42 }, required: ['bad', 'odd', 'missing'] },
+      ];
+      for (const parameters of schemas) {
+        const tool = { type: 'function' as const, name: 'probe', description: null, parameters, strict: null };
+        const result = await provider.generate(request(`probe ${'x'.repeat(5000)}`, { tools: [tool] }), call());
+        const item = result.output[0]!;
+        assert.ok(item.type === 'function_call');
+        assert.ok(item.arguments.length < 40_000, `${item.arguments.length} characters`);
+        JSON.parse(item.arguments);
+      }
+    });
+
+    test('streamed: the arguments arrive in several deltas that add up to the same JSON', async () => {
+      const provider = new MockProvider('mock', config);
+      const req = request('What is the weather in Oslo?', { tools: [weather] });
+      const events = await collect(await provider.stream(req, call()));
+      const deltas = events.filter((e) => e.type === 'arguments.delta').map((e) => (e as { delta: string }).delta);
+      assert.ok(deltas.length > 1);
+      const generated = (await provider.generate(req, call())).output[0]!;
+      assert.ok(generated.type === 'function_call');
+      assert.equal(deltas.join(''), generated.arguments);
+    });
+  });
 });

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseResponseEvents } from '../helpers/sse.ts';
 import { MOCK_MODELS, testGateway } from '../helpers/in-memory-gateway.ts';
+import { checkResponseObject } from '../helpers/open-responses-spec.ts';
+import { sdkClient } from '../helpers/openai-client.ts';
+import OpenAI from 'openai';
 
 const RESPONSE_KEYS = [
-  'background', 'created_at', 'error', 'id', 'incomplete_details', 'instructions', 'max_output_tokens', 'max_tool_calls',
-  'metadata', 'model', 'object', 'output', 'parallel_tool_calls', 'previous_response_id', 'reasoning', 'service_tier',
-  'status', 'store', 'temperature', 'text', 'tool_choice', 'tools', 'top_p', 'truncation', 'usage', 'user',
+  'background', 'completed_at', 'conversation', 'created_at', 'error', 'frequency_penalty', 'id', 'incomplete_details', 'instructions',
+  'max_output_tokens', 'max_tool_calls', 'metadata', 'model', 'object', 'output', 'parallel_tool_calls', 'presence_penalty',
+  'previous_response_id', 'prompt', 'prompt_cache_key', 'prompt_cache_retention', 'reasoning', 'safety_identifier', 'service_tier',
+  'status', 'store', 'temperature', 'text', 'tool_choice', 'tools', 'top_logprobs', 'top_p', 'truncation', 'usage', 'user',
 ];
 
 describe('POST /v1/responses', () => {
@@ -32,15 +36,35 @@ describe('POST /v1/responses', () => {
       output_tokens: 3, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 5,
     });
     assert.ok(Math.abs(body.created_at - Date.now() / 1000) < 5);
+    assert.ok(Number.isInteger(body.completed_at) && body.completed_at >= body.created_at);
     assert.equal(body.error, null);
     assert.equal(body.store, true);
+    checkResponseObject(body);
+  });
+
+  test('the effective sampling values are numbers when the client set none; unset echoes are null', async () => {
+    const { post } = testGateway();
+    const body = await (await post('/v1/responses', { model: 'mock', input: 'x' })).json();
+    assert.deepEqual(
+      [body.temperature, body.top_p, body.presence_penalty, body.frequency_penalty, body.top_logprobs],
+      [1, 1, 0, 0, 0],
+    );
+    assert.deepEqual(
+      [body.safety_identifier, body.prompt_cache_key, body.prompt_cache_retention, body.conversation, body.prompt, body.max_tool_calls],
+      [null, null, null, null, null, null],
+    );
+    assert.deepEqual(body.text, { format: { type: 'text' }, verbosity: 'medium' });
+    assert.deepEqual(body.reasoning, { effort: null, summary: null });
+    assert.equal(body.service_tier, 'default');
+    assert.equal(body.background, false);
   });
 
   test('echoes the request parameters', async () => {
     const { post } = testGateway();
     const res = await post('/v1/responses', {
       model: 'mock', input: 'x', instructions: 'be brief', temperature: 0.5, top_p: 0.9, max_output_tokens: 100,
-      metadata: { team: 'a' }, user: 'u1', parallel_tool_calls: false, truncation: 'auto',
+      metadata: { team: 'a' }, user: 'u1', parallel_tool_calls: false, truncation: 'auto', max_tool_calls: 3, top_logprobs: 5,
+      safety_identifier: 'user-hash-1', prompt_cache_key: 'k1', prompt_cache_retention: '24h', reasoning: { effort: 'low', summary: 'auto' },
       text: { format: { type: 'json_schema', name: 'r', schema: { type: 'object' }, strict: true } },
       tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' } }], tool_choice: 'auto',
     });
@@ -53,8 +77,13 @@ describe('POST /v1/responses', () => {
     assert.equal(body.user, 'u1');
     assert.equal(body.parallel_tool_calls, false);
     assert.equal(body.truncation, 'auto');
-    assert.deepEqual(body.text, { format: { type: 'json_schema', name: 'r', schema: { type: 'object' }, strict: true } });
+    assert.deepEqual(body.text, { format: { type: 'json_schema', name: 'r', schema: { type: 'object' }, description: null, strict: true }, verbosity: 'medium' });
     assert.deepEqual(body.tools, [{ type: 'function', name: 'get_weather', description: null, parameters: { type: 'object' }, strict: true }]);
+    assert.deepEqual(
+      [body.max_tool_calls, body.top_logprobs, body.safety_identifier, body.prompt_cache_key, body.prompt_cache_retention, body.reasoning],
+      [3, 5, 'user-hash-1', 'k1', '24h', { effort: 'low', summary: 'auto' }],
+    );
+    checkResponseObject(body);
   });
 
   test('an alias routes to its model, and the response names the configured model', async () => {
@@ -313,6 +342,29 @@ describe('other routes', () => {
       assert.equal(m.object, 'model');
       assert.equal(typeof m.created, 'number');
     }
+  });
+
+  test('GET /v1/models/{model}: a name, an alias, a direct provider/model (raw or encoded); 404 model_not_found otherwise; SDK models.retrieve', async () => {
+    const { request, gateway } = testGateway(MOCK_MODELS);
+    const listed = (await (await request('/v1/models')).json()).data;
+    assert.deepEqual(await (await request('/v1/models/mock')).json(), listed[0]);
+    assert.deepEqual(await (await request('/v1/models/mock-alias')).json(), listed[1]);
+    for (const path of ['/v1/models/slow/any-model', '/v1/models/slow%2Fany-model']) {
+      const res = await request(path);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(await res.json(), { id: 'slow/any-model', object: 'model', created: listed[0].created, owned_by: 'slow' });
+    }
+    for (const path of ['/v1/models/gpt-nothing', '/v1/models/nobody%2Fx', '/v1/models/mock/']) {
+      const res = await request(path);
+      assert.equal(res.status, 404, path);
+      const { error } = await res.json();
+      assert.deepEqual([error.type, error.code, error.param], ['invalid_request_error', 'model_not_found', 'model'], path);
+    }
+    assert.equal((await request('/v1/models/mock', { method: 'POST' })).status, 405);
+    const client = sdkClient(gateway);
+    assert.deepEqual(await client.models.retrieve('mock'), listed[0]);
+    assert.equal((await client.models.retrieve('twenty/some/deep-name')).owned_by, 'twenty');
+    await assert.rejects(client.models.retrieve('gpt-nothing'), OpenAI.NotFoundError);
   });
 
   test('x-request-id: echoed when acceptable, replaced when not', async () => {

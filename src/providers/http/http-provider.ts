@@ -1,10 +1,18 @@
 import { secretList } from '../../errors/redact.ts';
 import { SseDecoderStream } from '../../streaming/sse-decoder-stream.ts';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
+import { UpstreamFailure } from '../../errors/upstream-failure.ts';
+import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import type { StreamTranslator } from './stream-translator.ts';
 import { TranslateStream } from './translate-stream.ts';
 import { unreadable } from './upstream-error.ts';
 import { UpstreamExchange, type UpstreamFetch, type UpstreamSettings } from './upstream-exchange.ts';
+
+/** The keys of `body` that are in `keys`: a model call's body cut to what a counting endpoint accepts. */
+export function pickKeys(body: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (body[key] !== undefined) out[key] = body[key];
+  return out;
+}
 
 /** The settings every HTTP provider has, as the config states them. */
 export interface HttpProviderConfig {
@@ -91,6 +99,22 @@ export abstract class HttpProvider implements Provider {
     // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
     response.body.pipeTo(decoder.writable, { preventAbort: true }).catch((error: unknown) => exchange.broke(error));
     return events;
+  }
+
+  /**
+   * One call to the provider's token-counting endpoint, with the same
+   * plumbing as a model call (time limit, size cap, abort, redaction, typed
+   * failures); `read` takes the count out of the answer.
+   */
+  protected async countWith(url: string, body: unknown, call: ProviderCall, read: (answer: unknown) => unknown): Promise<InputTokenCount> {
+    const exchange = new UpstreamExchange(this.upstream, call);
+    const response = await exchange.send(url, this.headers(call), JSON.stringify(body));
+    const answer = await exchange.json(response);
+    const count = read(answer);
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw UpstreamFailure.unreadable(this.name, 'a token count', 'it holds no count of tokens', this.upstream.secrets);
+    }
+    return { input_tokens: count, estimated: false };
   }
 
   /** The call's headers (x-request-id, traceparent, …) on every upstream request, beside the provider's own. */

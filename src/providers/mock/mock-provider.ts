@@ -2,11 +2,13 @@ import type { ProviderConfig } from '../../config/schema.ts';
 import { UpstreamError } from '../../errors/gateway-error.ts';
 import { makeUsage } from '../../canonical/types.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
-import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from '../provider.ts';
-import { mockReply, type MockReply } from './mock-text.ts';
+import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../provider.ts';
+import { mockInputTokens, mockReply, type MockReply } from './mock-text.ts';
 
 /** The longest a stream without delays runs before it lets the event loop serve others. */
 const MAX_BUSY_MS = 4;
+/** Characters per streamed piece of function call arguments. */
+const ARGUMENT_DELTA = 32;
 
 type MockConfig = Extract<ProviderConfig, { type: 'mock' }>;
 
@@ -42,6 +44,12 @@ export class MockProvider implements Provider {
     };
   }
 
+  /** Exact, not an estimate: the mock's tokens are its words, counted as its replies count them. */
+  async countInputTokens(request: CanonicalRequest, { signal }: ProviderCall): Promise<InputTokenCount> {
+    if (signal.aborted) throw signal.reason;
+    return { input_tokens: mockInputTokens(request), estimated: false };
+  }
+
   async stream(request: CanonicalRequest, { signal }: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
     if (signal.aborted) throw signal.reason;
     const events = this.events(request);
@@ -75,7 +83,8 @@ export class MockProvider implements Provider {
     const reply = mockReply(request, this.config.chunks);
     if (reply.kind === 'function_call') {
       yield { type: 'function_call.start', index: 0, call_id: reply.call_id, name: reply.name };
-      yield { type: 'arguments.delta', index: 0, delta: reply.arguments };
+      // In pieces, as a model streams them.
+      for (let at = 0; at < reply.arguments.length; at += ARGUMENT_DELTA) yield { type: 'arguments.delta', index: 0, delta: reply.arguments.slice(at, at + ARGUMENT_DELTA) };
       yield { type: 'item.done', index: 0 };
       yield { type: 'usage', usage: makeUsage(reply.inputTokens, 1) };
       yield { type: 'done', status: 'completed', model: request.model };

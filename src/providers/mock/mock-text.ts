@@ -1,5 +1,6 @@
 import type { CanonicalRequest } from '../provider.ts';
-import type { ContentPart, ConversationItem } from '../../canonical/types.ts';
+import type { ContentPart, ConversationItem, FunctionTool } from '../../canonical/types.ts';
+import { mockArguments, toolNamedIn } from './mock-arguments.ts';
 
 /** What the mock provider answers, derived only from the request so replies are reproducible. */
 export type MockReply =
@@ -45,6 +46,13 @@ function itemText(item: ConversationItem): string {
   }
 }
 
+/** The mock's input tokens for a request, exactly as its replies report them. */
+export function mockInputTokens(request: CanonicalRequest): number {
+  let count = request.instructions ? countWords(request.instructions) : 0;
+  for (const item of request.input) count += countWords(itemText(item));
+  return count;
+}
+
 /**
  * The most of the last user text a reply repeats. Replies stay small whatever
  * the input, so that neither building nor streaming one holds the event loop.
@@ -64,8 +72,11 @@ function hash(text: string): string {
 /**
  * The mock's rules:
  * - input tokens: words of the instructions and of every input item;
- * - if tools are given and `tool_choice` is `required` or names a function, it
- *   calls that function (or the first one) with `{"input": <last user text>}`;
+ * - unless the last input item is a function result, it calls a function:
+ *   the one `tool_choice` names, or with `required` the first, or with
+ *   `auto` the first whose name (or a word of it) appears in the last user
+ *   text; its arguments are built from the function's JSON schema (see
+ *   mockArguments);
  * - if the last input item is a function result, it answers `Tool result: <output>`;
  * - otherwise it answers `Echo: <last user text>`.
  * Texts repeated are cut to their first ECHO_LIMIT characters.
@@ -81,14 +92,13 @@ export function mockReply(request: CanonicalRequest, chunks: number | undefined)
   }
   lastUser = lastUser.slice(0, ECHO_LIMIT);
   const last = request.input[request.input.length - 1];
-  const choice = request.tool_choice;
-  if (request.tools.length > 0 && choice !== 'auto' && choice !== 'none' && last?.type !== 'function_call_output') {
-    const name = typeof choice === 'object' ? choice.name : request.tools[0]!.name;
+  const tool = last?.type === 'function_call_output' ? undefined : toolToCall(request, lastUser);
+  if (tool) {
     return {
       kind: 'function_call',
-      name,
-      call_id: `call_${hash(`${name}\u0000${lastUser}`)}`,
-      arguments: JSON.stringify({ input: lastUser }),
+      name: tool.name,
+      call_id: `call_${hash(`${tool.name}\u0000${lastUser}`)}`,
+      arguments: mockArguments(tool, lastUser),
       inputTokens,
     };
   }
@@ -100,4 +110,14 @@ export function mockReply(request: CanonicalRequest, chunks: number | undefined)
     words = cycled;
   }
   return { kind: 'text', words, inputTokens };
+}
+
+/** The function a model would call for this request, if any. */
+function toolToCall(request: CanonicalRequest, lastUser: string): FunctionTool | undefined {
+  const { tools, tool_choice: choice } = request;
+  if (tools.length === 0 || choice === 'none') return undefined;
+  if (choice === 'auto') return toolNamedIn(tools, lastUser);
+  if (choice === 'required') return tools[0];
+  // A named function that is not among the tools is still called by that name, as before.
+  return tools.find((t) => t.name === choice.name) ?? { type: 'function', name: choice.name, parameters: null };
 }

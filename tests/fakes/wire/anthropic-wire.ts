@@ -1,4 +1,4 @@
-import { sse, usageOf, type RenderContext, type RenderedStream, type Script, type WireProtocol } from '../script.ts';
+import { fakeTokenCount, sse, usageOf, type RenderContext, type RenderedStream, type Script, type WireProtocol } from '../script.ts';
 
 function stopReason(script: Script): string {
   return script.kind === 'tool_call' ? 'tool_use' : script.kind === 'text' && script.finish === 'length' ? 'max_tokens' : 'end_turn';
@@ -73,6 +73,11 @@ export const anthropicWire: WireProtocol = {
       ev({ type: 'message_stop' }),
     ];
     return { head, body, tail, failure: ev({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }) };
+  },
+
+  /** `POST /v1/messages/count_tokens`. */
+  count(body: any) {
+    return { input_tokens: fakeTokenCount(body) };
   },
 
   error(status: number, message: string) {

@@ -1,4 +1,4 @@
-import { sse, usageOf, type RenderContext, type RenderedStream, type Script, type WireProtocol } from '../script.ts';
+import { fakeTokenCount, sse, usageOf, type RenderContext, type RenderedStream, type Script, type WireProtocol } from '../script.ts';
 
 const STATUS_NAMES: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -58,6 +58,12 @@ export const geminiWire: WireProtocol = {
       return sse(answer([{ text }], model, { usageMetadata: usage(input, soFar), ...(last ? { finishReason: finishReason(script) } : {}) }));
     });
     return { head, body, tail: [], failure: failure() };
+  },
+
+  /** `models/{model}:countTokens`: given `contents` or a whole `generateContentRequest` (never both). */
+  count(body: any) {
+    const total = fakeTokenCount(body?.generateContentRequest ?? { contents: body?.contents });
+    return { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] };
   },
 
   error(status: number, message: string) {

@@ -1,4 +1,4 @@
-import { usageOf, type RenderContext, type RenderedStream, type Script, type WireProtocol } from '../script.ts';
+import { fakeTokenCount, usageOf, type RenderContext, type RenderedStream, type Script, type WireProtocol } from '../script.ts';
 
 function usage(script: Script) {
   const { input, output } = usageOf(script);
@@ -54,6 +54,11 @@ export const openAIResponsesWire: WireProtocol = {
     const tail = [...closing, ev({ type: final === 'completed' ? 'response.completed' : 'response.incomplete', response: response(script, model, final, all.map((i) => i.done), true) })];
     const failure = ev({ type: 'response.failed', response: { ...response(script, model, 'failed', [], false), error: { code: 'server_error', message: 'The model failed to generate a response.' } } });
     return { head, body, tail, failure };
+  },
+
+  /** `POST /v1/responses/input_tokens`. */
+  count(body: any) {
+    return { object: 'response.input_tokens', input_tokens: fakeTokenCount(body) };
   },
 
   error(status: number, message: string) {
