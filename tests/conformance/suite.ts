@@ -402,9 +402,11 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       await check(await post({ model: 'mock', input: 'x', temperature: 9 }), 400, 'invalid_value', 'temperature');
       await check(await post({ model: 'mock', input: 'x', stream: true, max_output_tokens: -1 }), 400, 'invalid_value', 'max_output_tokens');
       await check(await post({ model: 'unknown', input: 'x' }), 404, 'model_not_found', 'model');
-      const wrongMethod = await fetch(`${server.baseUrl}/v1/responses`);
-      assert.equal(wrongMethod.headers.get('allow'), 'POST');
+      const wrongMethod = await fetch(`${server.baseUrl}/v1/responses`, { method: 'DELETE' });
+      assert.equal(wrongMethod.headers.get('allow'), 'GET, HEAD, POST');
       await check(wrongMethod, 405, 'method_not_allowed');
+      // A plain GET of /v1/responses is the WebSocket endpoint without the upgrade.
+      await check(await fetch(`${server.baseUrl}/v1/responses`), 426, 'websocket_upgrade_required');
       await check(await fetch(`${server.baseUrl}/v2/anything`), 404, 'not_found');
     });
 
