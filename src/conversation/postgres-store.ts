@@ -112,7 +112,7 @@ export class PostgresStore implements ConversationStore {
     const body = JSON.stringify(turn);
     const expiresAt = this.now() + this.options.ttl;
     // One statement: the conversation row (the previous turn's, else a new one) is renewed, then the turn inserted.
-    await this.run(
+    await this.count.track(() => this.run(
       (sql) => sql`
         WITH conversation AS (
           INSERT INTO llmgw_conversations AS c (id, expires_at, turns)
@@ -122,12 +122,11 @@ export class PostgresStore implements ConversationStore {
         )
         INSERT INTO llmgw_turns (id, conversation_id, owner, previous_id, body)
         SELECT ${turn.id}, id, ${call.owner}, ${turn.previousId}, ${body} FROM conversation`,
-    );
-    this.count.add(1);
+    ), () => 1);
   }
 
   async delete(call: StoreCall, id: string): Promise<boolean> {
-    const rows = await this.run(
+    const rows = await this.count.track(() => this.run(
       (sql) => sql<{ n: number }[]>`
         WITH gone AS (
           DELETE FROM llmgw_turns t USING llmgw_conversations c
@@ -137,9 +136,8 @@ export class PostgresStore implements ConversationStore {
           UPDATE llmgw_conversations SET turns = turns - 1 WHERE id IN (SELECT conversation_id FROM gone)
         )
         SELECT count(*)::int AS n FROM gone`,
-    );
+    ), (rows) => -rows[0]!.n);
     const deleted = rows[0]!.n > 0;
-    if (deleted) this.count.add(-1);
     return deleted;
   }
 

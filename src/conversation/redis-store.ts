@@ -73,15 +73,17 @@ export class RedisStore implements ConversationStore {
 
   async create(call: StoreCall, turn: StoredTurn): Promise<void> {
     const body = JSON.stringify(turn);
-    await this.run((c) =>
-      c.gwCreate(this.turnKey(turn.id), this.indexKey, this.options.keyPrefix, turn.id, call.owner, turn.previousId ?? '', body, this.options.ttl, MAX_CONVERSATION_TURNS),
+    await this.count.track(
+      () => this.run((c) => c.gwCreate(this.turnKey(turn.id), this.indexKey, this.options.keyPrefix, turn.id, call.owner, turn.previousId ?? '', body, this.options.ttl, MAX_CONVERSATION_TURNS)),
+      () => 1,
     );
-    this.count.add(1);
   }
 
   async delete(call: StoreCall, id: string): Promise<boolean> {
-    const deleted = (await this.run((c) => c.gwDelete(this.turnKey(id), this.indexKey, call.owner, id))) === 1;
-    if (deleted) this.count.add(-1);
+    const deleted = await this.count.track(
+      async () => (await this.run((c) => c.gwDelete(this.turnKey(id), this.indexKey, call.owner, id))) === 1,
+      (gone) => (gone ? -1 : 0),
+    );
     return deleted;
   }
 
