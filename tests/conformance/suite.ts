@@ -302,7 +302,7 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       });
     });
 
-    test('SDK ResponsesWS: WebSocket turns for the mock and an upstream, store: false continuation, error envelopes, one request per connection', async () => {
+    test('SDK ResponsesWS: WebSocket turns for the mock and every provider type, store: false continuation, error envelopes, one request per connection', async () => {
       const ws = new WsSession(`${server.baseUrl}/v1`, { 'x-request-id': `conf-ws-${target.name}` });
       await ws.opened();
       const first = await ws.turn({ model: 'mock', input: 'over a socket', store: false });
@@ -314,6 +314,13 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       assert.equal(second.last.response.output_text ?? second.last.response.output[0].content[0].text, 'Hello from the fake');
       // The upstream saw the earlier turn, which only this connection kept.
       assert.ok(JSON.stringify(fake.last('conf-anthropic').body.messages).includes('over a socket'));
+      // Every provider type over the same socket, streamed as the SSE events are (each validated against the specification).
+      for (const c of cases) {
+        const turn = await ws.turn({ model: c.name, input: `ws to ${c.name}`, store: false });
+        assert.equal(turn.last.type, 'response.completed', c.name);
+        assert.ok(turn.events.some((e) => e.type === 'response.output_text.delta'), c.name);
+        assert.ok(JSON.stringify(fake.last(`conf-${c.name}`).body).includes(`ws to ${c.name}`), c.name);
+      }
       const missing = await ws.turn({ model: 'mock', input: 'x', previous_response_id: 'resp_unknown' });
       assert.deepEqual([missing.last.type, missing.last.status, missing.last.error.code], ['error', 400, 'previous_response_not_found']);
       ws.sendRaw('{"type":');

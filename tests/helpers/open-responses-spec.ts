@@ -53,6 +53,12 @@ export function checkStreamEvent(event: unknown): void {
   check(component, event, `stream event ${type}`);
 }
 
+/** Throws unless `message` is what WebSocket mode may send: a streaming event, or an `error` envelope (`WebSocketErrorEvent`). */
+export function checkWebSocketMessage(message: unknown): void {
+  if ((message as { type?: unknown } | null)?.type === 'error') check('WebSocketErrorEvent', message, 'WebSocket error envelope');
+  else checkStreamEvent(message);
+}
+
 /** Throws unless `value` is a valid compaction result (`CompactResource`). */
 export function checkCompaction(value: unknown): void {
   check('CompactResource', value, 'compaction result');

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
+import { checkWebSocketMessage } from './open-responses-spec.ts';
 
 /** What a turn got back: every event, the terminal one, or an `error` envelope. */
 export interface WsTurn {
@@ -69,6 +70,8 @@ export class WsSession {
     for (;;) {
       while (this.pending.length > 0) {
         const event = this.pending.shift()!;
+        // Every message the gateway sends must be one the specification knows, valid as that message.
+        checkWebSocketMessage(event);
         events.push(event);
         if (TERMINAL.has(event.type)) return { events, last: event };
       }
