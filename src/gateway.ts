@@ -129,7 +129,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const observability = config.observability;
   const metrics =
     observability.enabled && observability.metrics.enabled
-      ? new GatewayMetrics({ defaultMetrics: observability.metrics.default_metrics })
+      ? new GatewayMetrics({ defaultMetrics: observability.metrics.default_metrics, now })
       : undefined;
 
   const tracing =

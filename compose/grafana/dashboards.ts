@@ -2,7 +2,7 @@
  * The gateway's Grafana dashboards as data: each panel is one entry of a
  * dashboard's list (title, unit, PromQL), rendered to the JSON that Grafana
  * provisions from compose/grafana/dashboards/ (npm run compose:generate).
- * tests/prometheus/dashboards.test.ts runs every query against a real
+ * tests/prometheus/prometheus.test.ts runs every query against a real
  * Prometheus scraping a gateway under load.
  *
  * Queries use Grafana's `$__rate_interval` for rate windows (at least four
@@ -93,6 +93,14 @@ export const DASHBOARDS: DashboardSpec[] = [
       { title: 'Tokens per minute', description: 'Tokens the upstreams reported, by model and direction.', unit: 'short', queries: [{ expr: 'sum by (model, type) (rate(provider_tokens_total[$__rate_interval])) * 60', legend: '{{model}} {{type}}' }] },
       { title: 'Cost per hour', description: 'Estimated spend from models[].pricing, in US dollars per hour.', unit: 'currencyUSD', queries: [{ expr: 'sum by (provider, model) (rate(provider_cost_usd_total[$__rate_interval])) * 3600', legend: '{{provider}}/{{model}}' }] },
       { title: 'Cost in the time range', description: 'Estimated spend over the dashboard’s time range.', unit: 'currencyUSD', kind: 'stat', queries: [{ expr: 'sum(increase(provider_cost_usd_total[$__range]))', legend: 'cost' }] },
+      {
+        title: 'Circuit breaker state',
+        description: 'Per provider with a circuit_breaker: 0 closed, 1 open (calls refused), 2 half-open (probing); the worst instance.',
+        unit: 'short',
+        queries: [{ expr: 'max by (provider) (circuit_breaker_state)', legend: '{{provider}}' }],
+      },
+      { title: 'Circuit breaker openings', description: 'Breakers that opened (from closed, or again from half-open), per provider.', unit: 'short', queries: [{ expr: 'sum by (provider) (increase(circuit_breaker_state_transitions_total{to="open"}[$__rate_interval]))', legend: '{{provider}}' }] },
+      { title: 'Fallbacks per second', description: 'Calls made to a fallback model after the model before it failed: by the model asked for, the one that failed and the one tried next.', unit: 'reqps', full: true, queries: [{ expr: 'sum by (model, from, to) (rate(gateway_fallbacks_total[$__rate_interval]))', legend: '{{model}}: {{from}} → {{to}}' }] },
     ],
   },
   {
@@ -122,6 +130,59 @@ export const DASHBOARDS: DashboardSpec[] = [
       { title: 'Store error ratio', description: 'Failed operations as a share of all, per backend.', unit: 'percentunit', queries: [{ expr: 'sum by (backend) (rate(conversation_operations_total{status="error"}[$__rate_interval])) / sum by (backend) (rate(conversation_operations_total[$__rate_interval]))', legend: '{{backend}}' }] },
       { title: 'Store latency p99', description: 'Per operation and backend.', unit: 's', queries: [{ expr: 'histogram_quantile(0.99, sum by (le, operation, backend) (rate(conversation_operation_duration_seconds_bucket[$__rate_interval])))', legend: '{{backend}} {{operation}}' }] },
       { title: 'Stored responses', description: 'Responses held now (creations, deletions, expiry and eviction all move it), summed over instances.', unit: 'short', queries: [{ expr: 'sum by (backend) (conversation_active_count)', legend: '{{backend}}' }] },
+      {
+        title: 'Store errors per second',
+        description: 'Failed operations (the store unreachable or timing out), by backend and operation: previous_response_id and stored responses fail with them.',
+        unit: 'ops',
+        queries: [{ expr: 'sum by (backend, operation) (rate(conversation_operations_total{status="error"}[$__rate_interval]))', legend: '{{backend}} {{operation}}' }],
+      },
+    ],
+  },
+  {
+    uid: 'llm-gateway-access',
+    title: 'LLM Gateway: auth and rate limiting',
+    description: 'Refused authentications, rate-limit decisions and refusals, and daily budgets of API keys.',
+    panels: [
+      { title: 'Auth failures per second', description: 'Requests refused by authentication (401), by reason; unavailable means the OIDC issuer could not be reached.', unit: 'reqps', queries: [{ expr: 'sum by (reason) (rate(auth_failures_total[$__rate_interval]))', legend: '{{reason}}' }] },
+      {
+        title: 'Refused requests per second',
+        description: 'API answers that refused the caller: 401 (authentication), 403 (a model the key may not use), 429 (a limit or budget).',
+        unit: 'reqps',
+        queries: [{ expr: `sum by (status) (rate(http_requests_total{${API}, status=~"401|403|429"}[$__rate_interval]))`, legend: '{{status}}' }],
+      },
+      { title: 'Rate-limit decisions per second', description: 'Per limit checked (requests, tokens, budget) and decision (allowed, refused, error).', unit: 'ops', full: true, queries: [{ expr: 'sum by (limit, decision) (rate(rate_limit_decisions_total[$__rate_interval]))', legend: '{{limit}} {{decision}}' }] },
+      {
+        title: 'Refusal ratio by limit',
+        description: 'Share of the checks of each limit that it refused.',
+        unit: 'percentunit',
+        queries: [
+          {
+            expr: 'sum by (limit) (rate(rate_limit_decisions_total{decision="refused"}[$__rate_interval])) / sum by (limit) (rate(rate_limit_decisions_total{decision=~"allowed|refused"}[$__rate_interval]))',
+            legend: '{{limit}}',
+          },
+        ],
+      },
+      {
+        title: 'Limiter backend errors per second',
+        description: 'Checks the limiter could not answer (Redis unreachable): allowed or refused by rate_limit.failure_mode.',
+        unit: 'ops',
+        queries: [{ expr: 'sum by (limit) (rate(rate_limit_decisions_total{decision="error"}[$__rate_interval]))', legend: '{{limit}}' }],
+      },
+      {
+        title: 'Budget used today',
+        description: 'Share of each API key’s daily budget spent since 00:00 UTC (the highest any instance reports).',
+        unit: 'percentunit',
+        queries: [{ expr: 'max by (identity) (rate_limit_budget_spent_usd) / max by (identity) (rate_limit_budget_limit_usd)', legend: '{{identity}}' }],
+      },
+      {
+        title: 'Budget spent today',
+        description: 'US dollars each API key with a budget has spent since 00:00 UTC, and its daily budget.',
+        unit: 'currencyUSD',
+        queries: [
+          { expr: 'max by (identity) (rate_limit_budget_spent_usd)', legend: '{{identity}} spent' },
+          { expr: 'max by (identity) (rate_limit_budget_limit_usd)', legend: '{{identity}} budget' },
+        ],
+      },
     ],
   },
   {

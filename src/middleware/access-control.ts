@@ -14,6 +14,7 @@ import { usageChargeHook } from '../pipeline/usage-charge-hook.ts';
 import { clientAddressResolver } from '../rate-limit/client-address.ts';
 import { createRateLimiter, type LimitPolicy, type RateLimiterDeps } from '../rate-limit/create-rate-limiter.ts';
 import { failureReporter } from '../rate-limit/failure-reporter.ts';
+import type { DailySpend } from '../rate-limit/rate-limiter.ts';
 import { authHook } from './auth-hook.ts';
 import { rateLimitHook } from './rate-limit-hook.ts';
 import type { RequestHook } from './request-hook.ts';
@@ -54,7 +55,9 @@ export function accessControl(config: GatewayConfig, deps: AccessControlDeps): A
   const { logger } = deps;
   const access: AccessControl = { rateLimit: [], auth: [], callHooks: [], parts: [], visibleModels: undefined };
   if (!config.auth.enabled && !config.rate_limit.enabled) return access;
-  const series = deps.metrics ? accessSeries(deps.metrics) : undefined;
+  // Budgets are enforced (and their gauges exist) only with authentication and the limiter both on.
+  const budgeted = config.auth.enabled && config.rate_limit.enabled ? config.auth.api_keys.flatMap((key) => (key.budget ? [{ name: key.name, usdPerDay: key.budget.usd_per_day }] : [])) : [];
+  const series = deps.metrics ? accessSeries(deps.metrics, budgeted) : undefined;
 
   const authenticator = createAuthenticator(config, deps.authenticator);
   if (authenticator) {
@@ -91,7 +94,15 @@ export function accessControl(config: GatewayConfig, deps: AccessControlDeps): A
     );
   }
   const charged = limits.tokens_per_minute > 0 || config.auth.api_keys.some((key) => key.budget || (key.rate_limit?.tokens_per_minute ?? 0) > 0);
-  if (charged) access.callHooks.push(usageChargeHook(limiter, config.models, policyOf));
+  const budgets = series?.budgets;
+  // The spent gauge is keyed by configured key name; other principals (OIDC subjects) never get a series.
+  const onSpend =
+    budgets && budgets.size > 0
+      ? (scope: RequestScope, spend: DailySpend) => {
+          if (scope.principal.kind === 'api_key') budgets.get(scope.principal.id)?.set(spend);
+        }
+      : undefined;
+  if (charged) access.callHooks.push(usageChargeHook(limiter, config.models, policyOf, onSpend));
   return access;
 }
 

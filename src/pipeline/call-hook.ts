@@ -13,5 +13,5 @@ import type { ModelCall } from './model-call.ts';
  */
 export interface CallHook {
   before?(call: ModelCall): void | Promise<void>;
-  after?(call: ModelCall): void | Promise<void>;
+  after?(call: ModelCall): void | Promise<unknown>;
 }

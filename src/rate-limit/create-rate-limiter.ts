@@ -1,7 +1,7 @@
 import type { RateLimitConfig } from '../config/schema.ts';
 import { IoredisScripting } from './ioredis-scripting.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
-import type { IdentityLimits, RateDecision, RateLimiter, Usage } from './rate-limiter.ts';
+import type { DailySpend, IdentityLimits, RateDecision, RateLimiter, Usage } from './rate-limiter.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import type { RedisScripting } from './redis-scripting.ts';
 
@@ -16,8 +16,8 @@ export interface ConfiguredRateLimiter extends RateLimiter {
   limitsFor(policy?: LimitPolicy): IdentityLimits;
   /** Checks with the policy's limits. */
   checkFor(identity: string, policy?: LimitPolicy): Promise<RateDecision>;
-  /** Charges with the policy's limits; never throws. */
-  chargeFor(identity: string, usage: Usage, policy?: LimitPolicy): Promise<void>;
+  /** Charges with the policy's limits; never throws. Resolves to the budget after the charge when one was charged. */
+  chargeFor(identity: string, usage: Usage, policy?: LimitPolicy): Promise<DailySpend | undefined>;
 }
 
 export interface RateLimiterDeps {

@@ -1,5 +1,5 @@
 import { budgetRetryMs, DAY_MS, refill, requestRetryMs, requestState, tokenRetryMs, tokenState } from './bucket-math.ts';
-import type { IdentityLimits, RateDecision, RateLimiter, Usage } from './rate-limiter.ts';
+import type { DailySpend, IdentityLimits, RateDecision, RateLimiter, Usage } from './rate-limiter.ts';
 
 interface IdentityState {
   requests: number;
@@ -73,9 +73,10 @@ export class MemoryRateLimiter implements RateLimiter {
     return { allowed: refused === undefined, refused, retryAfterMs, requests: requestState(limits, level), tokens, backendError: false };
   }
 
-  async charge(identity: string, limits: IdentityLimits, usage: Usage): Promise<void> {
+  async charge(identity: string, limits: IdentityLimits, usage: Usage): Promise<DailySpend | undefined> {
     const now = this.now();
     const state = this.touch(identity, limits, now);
+    let spend: DailySpend | undefined;
     if (limits.tokensPerMinute > 0 && usage.tokens > 0) {
       state.tokens = refill(state.tokens, state.tokensAt, now, limits.tokensPerMinute, limits.tokensPerMinute / 60_000) - usage.tokens;
       state.tokensAt = now;
@@ -87,8 +88,10 @@ export class MemoryRateLimiter implements RateLimiter {
         state.spent = 0;
       }
       state.spent += usage.usd;
+      spend = { usd: state.spent, day };
     }
     this.updateIdle(state, limits);
+    return spend;
   }
 
   async shutdown(): Promise<void> {

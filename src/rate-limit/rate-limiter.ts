@@ -42,14 +42,22 @@ export interface Usage {
   readonly usd: number;
 }
 
+/** An identity's budget after a charge: USD spent on one UTC day (days since the epoch, on the backend's clock). */
+export interface DailySpend {
+  readonly usd: number;
+  readonly day: number;
+}
+
 /**
  * Per-identity limits: `check` before a call (it takes one request from the
  * bucket when it allows), `charge` after it with what it really used. Neither
  * throws: a backend failure becomes the configured failure mode's decision
- * and is reported to the limiter's failure callback.
+ * and is reported to the limiter's failure callback. `charge` resolves to
+ * the budget's state after it when it charged a budget (what the backend
+ * already computes, so it costs no extra work or round trip), else undefined.
  */
 export interface RateLimiter {
   check(identity: string, limits: IdentityLimits): Promise<RateDecision>;
-  charge(identity: string, limits: IdentityLimits, usage: Usage): Promise<void>;
+  charge(identity: string, limits: IdentityLimits, usage: Usage): Promise<DailySpend | undefined>;
   shutdown(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { CHARGE_SCRIPT, CHECK_SCRIPT } from './redis-scripts.ts';
 import { redisScript, type RedisScript, type RedisScripting } from './redis-scripting.ts';
-import type { IdentityLimits, LimitKind, RateDecision, RateLimiter, Usage } from './rate-limiter.ts';
+import type { DailySpend, IdentityLimits, LimitKind, RateDecision, RateLimiter, Usage } from './rate-limiter.ts';
 
 export interface RedisRateLimiterOptions {
   client: RedisScripting;
@@ -54,17 +54,23 @@ export class RedisRateLimiter implements RateLimiter {
     };
   }
 
-  async charge(identity: string, limits: IdentityLimits, usage: Usage): Promise<void> {
+  async charge(identity: string, limits: IdentityLimits, usage: Usage): Promise<DailySpend | undefined> {
     const tokens = limits.tokensPerMinute > 0 ? usage.tokens : 0;
     const usd = limits.usdPerDay > 0 ? usage.usd : 0;
-    if (tokens <= 0 && usd <= 0) return;
+    if (tokens <= 0 && usd <= 0) return undefined;
     try {
       const { charge } = await this.scripts;
       const prefix = this.prefix(identity);
-      await this.options.client.evalScript(charge, [`${prefix}:t`, `${prefix}:b`], [limits.tokensPerMinute, tokens, limits.usdPerDay, usd]);
+      const reply = await this.options.client.evalScript(charge, [`${prefix}:t`, `${prefix}:b`], [limits.tokensPerMinute, tokens, limits.usdPerDay, usd]);
+      // The script's reply when it charged the budget: {day, spent as a string} (Lua numbers would come back truncated to integers).
+      if (Array.isArray(reply) && reply.length === 2) {
+        const spent = Number(reply[1]);
+        if (Number.isFinite(spent)) return { usd: spent, day: Number(reply[0]) };
+      }
     } catch (error) {
       this.options.onError?.(error, 'charge');
     }
+    return undefined;
   }
 
   shutdown(): Promise<void> {

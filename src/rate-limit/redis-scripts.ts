@@ -49,6 +49,7 @@ return {refused, retry, math.floor(level * 1000), math.ceil((burst - level) / pe
 /**
  * KEYS: tokens, budget. ARGV: tokens per minute (0: none), tokens used, USD per day (0: none), USD spent.
  * Takes the usage from the token bucket (it may go below zero) and adds the cost to today's budget.
+ * Returns {day, USD spent today as a string} when it charged the budget (for the spent gauge), else 1.
  */
 export const CHARGE_SCRIPT = `${NOW}
 local tpm, used, usd, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -68,5 +69,6 @@ if usd > 0 and cost > 0 then
   if tonumber(b[1]) == day then spent = tonumber(b[2]) or 0 end
   redis.call('HSET', KEYS[2], 'd', day, 's', spent + cost)
   redis.call('PEXPIRE', KEYS[2], (day + 1) * 86400000 - now + 60000)
+  return {day, tostring(spent + cost)}
 end
 return 1`;

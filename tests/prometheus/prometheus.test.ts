@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { ROOT, startServer, TARGETS, writeConfig, type RunningServer } from '../helpers/server.ts';
 import { freePort } from '../../bench/lib/free-port.ts';
@@ -16,7 +18,10 @@ import { DASHBOARDS } from '../../compose/grafana/dashboards.ts';
  * and target overridden), `hey` drives the seed's load-test command, and every
  * example query of the seed (the per-model quantile in its corrected form) is
  * answered with data through Prometheus's HTTP API. The same run checks every
- * Grafana panel's query and loads the alert rules.
+ * Grafana panel's query and loads the alert rules. A second gateway, scraped
+ * by the same job, has authentication, rate limits and a budget (on Redis, as
+ * its conversations are), so the seed's keyless load test runs unchanged on
+ * the first.
  */
 
 const GATEWAY_CONFIG = `
@@ -31,6 +36,12 @@ providers:
   flaky:
     type: mock
     fail_after_chunks: 2
+  # Nothing listens there: every call fails (connection refused, retryable), so
+  # the breaker opens and the fallback answers.
+  down:
+    type: openai_compatible
+    base_url: http://127.0.0.1:9/v1
+    circuit_breaker: { min_requests: 5, window: 10s, open_for: 60s }
 observability:
   tracing:
     enabled: true
@@ -51,6 +62,51 @@ models:
     provider: broken
   - name: flaky
     provider: flaky
+  - name: resilient
+    provider: down
+    fallbacks: [gpt-4o-mini]
+`;
+
+const REDIS_URL = 'redis://127.0.0.1:6379/0';
+const REDIS_PREFIX = `prometheus-test-${randomUUID()}:`;
+const KEY_BUDGET = 'sk-prometheus-test-budget-0123456789';
+const KEY_LIMITED = 'sk-prometheus-test-limited-0123456789';
+
+/** Keys with a budget that a few calls spend and a small request bucket; conversations and limits on Redis. */
+const ACCESS_CONFIG = `
+server:
+  address: "127.0.0.1:0"
+providers:
+  mock:
+    type: mock
+models:
+  - name: metered
+    provider: mock
+    # Dear on purpose: a few calls spend the budget below.
+    pricing:
+      input_per_million: 1000
+      output_per_million: 1000
+auth:
+  enabled: true
+  api_keys:
+    - name: team-budget
+      key: ${KEY_BUDGET}
+      budget: { usd_per_day: 0.02 }
+    - name: team-limited
+      key: ${KEY_LIMITED}
+      rate_limit: { requests_per_second: 1, burst: 5 }
+rate_limit:
+  enabled: true
+  requests_per_second: 1000
+  burst: 1000
+  backend: redis
+  url: ${REDIS_URL}
+  key_prefix: "${REDIS_PREFIX}rl:"
+conversations:
+  store: redis
+  url: ${REDIS_URL}
+  key_prefix: "${REDIS_PREFIX}conv:"
+  ttl: 5m
 `;
 
 /**
@@ -91,6 +147,7 @@ interface Vector {
 
 describe('real Prometheus', () => {
   let gateway: RunningServer;
+  let access: RunningServer;
   let prometheus: ChildProcess;
   let promUrl: string;
   let promLog = '';
@@ -118,15 +175,17 @@ describe('real Prometheus', () => {
     requireTool('hey');
     requireTool('promtool');
     // Failed exports are noticed quickly: short batch delay and export timeout.
-    gateway = await startServer(TARGETS.node!, writeConfig(GATEWAY_CONFIG), { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '500' });
-    const target = new URL(gateway.baseUrl).host;
+    [gateway, access] = await Promise.all([
+      startServer(TARGETS.node!, writeConfig(GATEWAY_CONFIG), { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '500' }),
+      startServer(TARGETS.node!, writeConfig(ACCESS_CONFIG)),
+    ]);
 
     // The scrape config users get, with a 1 s interval and this test's gateway as the target.
     const config = parse(readFileSync(join(ROOT, 'compose/prometheus.yml'), 'utf8'));
     config.global.scrape_interval = '1s';
     config.global.evaluation_interval = '1s';
     const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'llm-gateway');
-    job.static_configs[0].targets = [target];
+    job.static_configs[0].targets = [gateway, access].map((g) => new URL(g.baseUrl).host);
     config.rule_files = [join(ROOT, 'compose/prometheus/alerts.yml')];
     const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
     writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
@@ -148,7 +207,15 @@ describe('real Prometheus', () => {
 
   after(async () => {
     prometheus?.kill('SIGKILL');
-    await gateway?.stop();
+    await Promise.all([gateway?.stop(), access?.stop()]);
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const keys = await redis.keys(`${REDIS_PREFIX}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   test("the seed's load test, then every example query returns plausible data", async () => {
@@ -156,6 +223,11 @@ describe('real Prometheus', () => {
     // A gateway that has been running has its series already; rate() needs them to exist before the load.
     for (const body of ['{"model":"gpt-4o-mini","input":"test"}', '{"model":"claude-sonnet","input":"a b c","stream":true}', '{"model":"broken","input":"x"}', '{"model":"broken","input":"x","stream":true}']) {
       await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+    }
+    // Likewise on the second gateway: each answer (200, 401) once, before the load.
+    for (const key of [undefined, 'sk-not-a-configured-key-0123456789', KEY_BUDGET, KEY_LIMITED]) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+      await (await fetch(`${access.baseUrl}/v1/responses`, { method: 'POST', headers, body: '{"model":"metered","input":"a b c"}' })).text();
     }
     await waitForScrapes(2);
     // The seed's command, verbatim but for the address.
@@ -169,6 +241,15 @@ describe('real Prometheus', () => {
     // Streams that fail after their start, and a 4xx (unknown model), for the dashboards.
     execFileSync('hey', ['-n', '20', '-c', '2', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"flaky","input":"a b c d e","stream":true}', url], { stdio: 'pipe' });
     execFileSync('hey', ['-n', '10', '-c', '2', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"nope","input":"x"}', url], { stdio: 'pipe' });
+    // A model whose provider always fails: its breaker opens and the fallback answers every request.
+    execFileSync('hey', ['-n', '40', '-c', '2', '-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"resilient","input":"x"}', url], { stdio: 'pipe' });
+    // The second gateway: no key and a wrong key (401), a key whose budget a few calls spend, a key with a small bucket (429).
+    const accessUrl = `${access.baseUrl}/v1/responses`;
+    const metered = ['-m', 'POST', '-H', 'Content-Type: application/json', '-d', '{"model":"metered","input":"a b c"}'];
+    execFileSync('hey', ['-n', '40', '-c', '4', ...metered, accessUrl], { stdio: 'pipe' });
+    execFileSync('hey', ['-n', '20', '-c', '2', '-H', 'Authorization: Bearer sk-not-a-configured-key-0123456789', ...metered, accessUrl], { stdio: 'pipe' });
+    execFileSync('hey', ['-n', '40', '-c', '2', '-H', `Authorization: Bearer ${KEY_BUDGET}`, ...metered, accessUrl], { stdio: 'pipe' });
+    execFileSync('hey', ['-n', '40', '-c', '4', '-H', `Authorization: Bearer ${KEY_LIMITED}`, ...metered, accessUrl], { stdio: 'pipe' });
 
     await waitForScrapes(3);
 
@@ -211,6 +292,19 @@ describe('real Prometheus', () => {
       assert.ok(value > 0 && value < 5, `${model} p95 ${value} s`);
     }
     assert.deepEqual(Object.keys(byModel[0]!.labels).sort(), ['model', 'provider']);
+
+    // The load moved what the resilience and access panels show.
+    assert.equal(await scalar('max(circuit_breaker_state{provider="down"})'), 1, 'the failing provider’s breaker is open');
+    // Counted per call that failed before the fallback; once the breaker is open, requests go to the fallback without a failed call.
+    const fellBack = await scalar('sum(gateway_fallbacks_total{model="resilient", from="resilient", to="gpt-4o-mini"})');
+    const failedCalls = await scalar('sum(provider_requests_total{provider="down", status="error"})');
+    assert.ok(fellBack >= 5 && fellBack === failedCalls, `${fellBack} fallbacks after ${failedCalls} failed calls`);
+    assert.ok((await scalar('sum(auth_failures_total{reason="missing"})')) >= 40);
+    assert.ok((await scalar('sum(auth_failures_total{reason="unknown_key"})')) >= 20);
+    assert.ok((await scalar('sum(rate_limit_decisions_total{decision="refused", limit="budget"})')) > 0, 'the budget refused calls');
+    assert.ok((await scalar('sum(rate_limit_decisions_total{decision="refused", limit="requests"})')) > 0, 'the small bucket refused requests');
+    const used = await scalar('max by (identity) (rate_limit_budget_spent_usd{identity="team-budget"}) / max by (identity) (rate_limit_budget_limit_usd)');
+    assert.ok(used >= 1, `team-budget spent ${used} of its budget, then was refused`);
   });
 
   test("the seed's own per-model query does not parse (ERRATA 1); the documented form does", async () => {
@@ -260,16 +354,20 @@ describe('real Prometheus', () => {
       await sleep(250);
     }
     const names = rules.map((r) => r.name);
-    for (const alert of ['LLMGatewayHighErrorRate', 'LLMGatewayInstanceDown', 'LLMGatewayProviderErrors', 'LLMGatewayStoreErrors', 'LLMGatewaySpansDropped']) assert.ok(names.includes(alert), `${alert} not loaded: ${names}`);
+    const expected = ['LLMGatewayHighErrorRate', 'LLMGatewayInstanceDown', 'LLMGatewayProviderErrors', 'LLMGatewayStoreErrors', 'LLMGatewaySpansDropped'];
+    expected.push('LLMGatewayCircuitBreakerOpen', 'LLMGatewayAuthFailures', 'LLMGatewayRateLimitRejections', 'LLMGatewayBudgetNearlySpent');
+    for (const alert of expected) assert.ok(names.includes(alert), `${alert} not loaded: ${names}`);
     for (const rule of rules) assert.equal(rule.health, 'ok', `${rule.name}: ${rule.lastError}`);
   });
 
   test('promtool check metrics accepts the exposition (its only lint is the seed-mandated gauge name)', async () => {
-    const exposition = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
-    const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
-    const problems = `${result.stdout}${result.stderr}`.trim().split('\n').filter(Boolean);
-    // Exit 1 would be a format error; 3 means lint findings only.
-    assert.ok(result.status === 0 || result.status === 3, `promtool exited ${result.status}: ${problems.join('\n')}`);
-    assert.deepEqual(problems, ['conversation_active_count non-histogram and non-summary metrics should not have "_count" suffix']);
+    for (const server of [gateway, access]) {
+      const exposition = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+      const problems = `${result.stdout}${result.stderr}`.trim().split('\n').filter(Boolean);
+      // Exit 1 would be a format error; 3 means lint findings only.
+      assert.ok(result.status === 0 || result.status === 3, `promtool exited ${result.status}: ${problems.join('\n')}`);
+      assert.deepEqual(problems, ['conversation_active_count non-histogram and non-summary metrics should not have "_count" suffix']);
+    }
   });
 });

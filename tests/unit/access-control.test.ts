@@ -149,6 +149,26 @@ describe('access control wiring', () => {
     await gw.gateway.shutdown();
   });
 
+  test('rate_limit_budget_spent_usd: per configured key with a budget, set by each charge, 0 once the UTC day is over', async () => {
+    const clock = { t: Date.UTC(2026, 0, 1, 23, 0) };
+    const gw = testGateway(AUTH, { now: () => clock.t });
+    const before = await metricsOf(gw);
+    assert.equal(sample(before, 'rate_limit_budget_limit_usd', { identity: 'budget' }), 5);
+    assert.equal(sample(before, 'rate_limit_budget_spent_usd', { identity: 'budget' }), 0);
+    // Only keys with a budget have these series: label values are configured key names.
+    assert.deepEqual(before.filter((s) => s.name.startsWith('rate_limit_budget_')).map((s) => s.labels.identity), ['budget', 'budget']);
+    // 1 USD per token: "a b c" costs 3 + 4 = 7 USD; team-a has no budget, so its calls add no series.
+    assert.equal((await gw.post('/v1/responses', { model: 'mock', input: 'a b c' }, bearer(KEY_BUDGET))).status, 200);
+    assert.equal((await gw.post('/v1/responses', { model: 'mock', input: 'a b c' }, bearer(KEY_A))).status, 200);
+    await new Promise((resolve) => setImmediate(resolve));
+    const spent = await metricsOf(gw);
+    assert.equal(sample(spent, 'rate_limit_budget_spent_usd', { identity: 'budget' }), 7);
+    assert.equal(spent.filter((s) => s.name === 'rate_limit_budget_spent_usd').length, 1);
+    clock.t += 3_600_000;
+    assert.equal(sample(await metricsOf(gw), 'rate_limit_budget_spent_usd', { identity: 'budget' }), 0, 'a new UTC day, nothing charged yet');
+    await gw.gateway.shutdown();
+  });
+
   test("a stored response belongs to its principal: another key gets 404 on GET, DELETE and input_items, and previous_response_not_found", async () => {
     const gw = testGateway(AUTH);
     const OWNER = KEY_B;

@@ -70,9 +70,11 @@ describe('memory limiter: tokens per minute and budget', () => {
     const c = clock(Date.UTC(2026, 0, 1, 23, 0));
     const limiter = new MemoryRateLimiter({ maxIdentities: 10, now: c.now });
     const l = limits({ burst: 100, usdPerDay: 1 });
-    await limiter.charge('a', l, { tokens: 10, usd: 0.6 });
+    const day = Math.floor(c.t / 86_400_000);
+    assert.deepEqual(await limiter.charge('a', l, { tokens: 10, usd: 0.6 }), { usd: 0.6, day }, 'a charge reports the day and what it has spent');
     assert.equal((await limiter.check('a', l)).allowed, true);
-    await limiter.charge('a', l, { tokens: 10, usd: 0.6 });
+    assert.deepEqual(await limiter.charge('a', l, { tokens: 10, usd: 0.6 }), { usd: 1.2, day });
+    assert.equal(await limiter.charge('a', limits({ burst: 100, tokensPerMinute: 100 }), { tokens: 10, usd: 0.6 }), undefined, 'no budget, nothing to report');
     const refused = await limiter.check('a', l);
     assert.equal(refused.refused, 'budget');
     assert.equal(refused.retryAfterMs, 3_600_000);

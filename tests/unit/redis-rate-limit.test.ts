@@ -81,16 +81,20 @@ describe('redis limiter on the real Redis', () => {
     const b = createRateLimiter(limiterConfig())!;
     try {
       const l = limits({ burst: 100, usdPerDay: 1 });
-      await a.charge('api_key:budget', l, { tokens: 10, usd: 0.75 });
+      const first = await a.charge('api_key:budget', l, { tokens: 10, usd: 0.75 });
       assert.equal((await b.check('api_key:budget', l)).allowed, true);
-      await b.charge('api_key:budget', l, { tokens: 10, usd: 0.5 });
+      // Each charge reports the shared total on Redis's day, from the script's own reply.
+      const second = await b.charge('api_key:budget', l, { tokens: 10, usd: 0.5 });
+      const today = Math.floor(Date.now() / 86_400_000);
+      assert.deepEqual([first?.usd, second?.usd], [0.75, 1.25]);
+      assert.ok(first!.day === second!.day && Math.abs(second!.day - today) <= 1, `days ${first!.day}, ${second!.day}`);
       const refused = await a.check('api_key:budget', l);
       assert.equal(refused.refused, 'budget');
       const untilMidnight = 86_400_000 - (Date.now() % 86_400_000);
       assert.ok(Math.abs(refused.retryAfterMs! - untilMidnight) < 5_000, `${refused.retryAfterMs} vs ${untilMidnight}`);
       assert.equal(Number(await admin.hget(`${PREFIX}{api_key:budget}:b`, 's')), 1.25);
 
-      await a.charge('ip:1.2.3.4', limits(), { tokens: 500, usd: 3 });
+      assert.equal(await a.charge('ip:1.2.3.4', limits(), { tokens: 500, usd: 3 }), undefined, 'no budget, nothing to report');
       assert.equal(await admin.exists(`${PREFIX}{ip:1.2.3.4}:t`, `${PREFIX}{ip:1.2.3.4}:b`), 0);
     } finally {
       await Promise.all([a.shutdown(), b.shutdown()]);

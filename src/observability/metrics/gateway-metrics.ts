@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { LATENCY_BUCKETS, SIZE_BUCKETS, STORE_BUCKETS } from './buckets.ts';
 import { CounterFamily, type CounterChild } from './counter-family.ts';
+import { DailySpendFamily } from './daily-spend-family.ts';
 import { GaugeFamily } from './gauge-family.ts';
 import { HistogramFamily, type HistogramChild } from './histogram-family.ts';
 import { STREAM_FAILURE_REASONS, STREAMING_PATHS, type StreamFailureReason } from './stream-failure-reason.ts';
@@ -8,6 +9,8 @@ import { STREAM_FAILURE_REASONS, STREAMING_PATHS, type StreamFailureReason } fro
 export interface GatewayMetricsOptions {
   /** prom-client's process and runtime metrics (`process_*`, `nodejs_*`). */
   defaultMetrics: boolean;
+  /** Clock (ms since the epoch) that tells the budget gauge when a UTC day is over. */
+  now?: () => number;
 }
 
 /** Everything recorded for one (method, route): the histograms and a counter per status. */
@@ -52,6 +55,8 @@ export class GatewayMetrics {
   readonly fallbacks = this.counter('gateway_fallbacks_total', 'Total number of calls a request made to a fallback model after the model before it failed', ['model', 'from', 'to']);
   readonly authFailures = this.counter('auth_failures_total', 'Requests refused by authentication, by reason', ['reason']);
   readonly rateLimitDecisions = this.counter('rate_limit_decisions_total', 'Rate limit decisions per limit checked: allowed, refused, or error (the backend could not be asked)', ['decision', 'limit']);
+  readonly budgetLimit = this.gauge('rate_limit_budget_limit_usd', 'Daily budget of an API key in US dollars (auth.api_keys[].budget.usd_per_day), by key name', ['identity']);
+  readonly budgetSpent: DailySpendFamily;
 
   readonly spansDropped = this.counter('otel_spans_dropped_total', 'Spans not exported: the batch queue was full (queue_full) or their export failed (export_failed)', ['reason']);
 
@@ -60,6 +65,8 @@ export class GatewayMetrics {
   private readonly failuresByPath = new Map<string, Record<StreamFailureReason, CounterChild>>();
 
   constructor(options: GatewayMetricsOptions) {
+    this.budgetSpent = new DailySpendFamily('rate_limit_budget_spent_usd', 'US dollars an API key with a budget has spent on the current UTC day, as this instance last charged it, by key name', ['identity'], options.now ?? Date.now);
+    this.registry.registerMetric(this.budgetSpent as never);
     for (const path of STREAMING_PATHS) this.streamFailureSeries(path);
     if (options.defaultMetrics) {
       collectDefaultMetrics({ register: this.registry });
