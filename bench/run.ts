@@ -7,7 +7,7 @@
  * The `off` gateway is also compared on Chat Completions with its runtime's
  * floor (bench/floors/: the least any gateway must do), both loaded at once.
  *
- *   npm run bench                      full run (≤ 10 min), writes bench/results/
+ *   npm run bench                      full run (≤ 10 min, and about 3 min of floors), writes bench/results/
  *   npm run bench -- --quick           smoke run (≤ 2 min), prints only
  *   npm run bench -- --runtimes=bun    some runtimes only
  *   npm run bench:check                full run; exits 1 if a seed or floor target is missed
