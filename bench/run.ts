@@ -4,11 +4,13 @@
  * OpenAI upstream and an OTLP sink pinned with the load generator (wrk) to
  * core 1. Profiles are measured in interleaved rounds (A B C … A B C …) and
  * compared round by round with `off`, so drift of a shared machine cancels.
+ * The `off` gateway is also compared on Chat Completions with its runtime's
+ * floor (bench/floors/: the least any gateway must do), both loaded at once.
  *
- *   npm run bench                      full run (≤ 10 min), writes bench/results/
+ *   npm run bench                      full run (≤ 10 min, and about 3 min of floors), writes bench/results/
  *   npm run bench -- --quick           smoke run (≤ 2 min), prints only
  *   npm run bench -- --runtimes=bun    some runtimes only
- *   npm run bench:check                full run; exits 1 if a seed target is missed
+ *   npm run bench:check                full run; exits 1 if a seed or floor target is missed
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { freePort } from './lib/free-port.ts';
 import { renderReport, renderSummary, replaceBetweenMarkers } from './lib/report.ts';
 import { pairedRatio, spread, type Spread } from './lib/stats.ts';
 import { checkTargets, summarize, type TargetInput } from './lib/targets.ts';
+import { checkFloors, type FloorFigures } from './lib/floor-targets.ts';
 import { runWrk, type LoadResult } from './lib/wrk.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -77,6 +80,26 @@ const WORKLOADS: Workload[] = [
 /** Connections per gateway at saturation: alone, and with all seven loaded at once. */
 const SATURATION_CONNECTIONS = 32;
 const CONCURRENT_CONNECTIONS = 8;
+
+/**
+ * The floor comparison: Chat Completions on the gateway's `off` profile and on
+ * its runtime's floor proxy, the two loaded at once on core 0 in each round.
+ * The instant ones saturate both; the realistic stream runs 32 streams of
+ * about 0.7 s each (200 ms to the first byte, then 50 events 10 ms apart) for
+ * 3 s, which ends while the fifth stream of each connection still waits for
+ * its first byte, so the CPU of streams that wrk cuts off is next to nothing.
+ */
+const FLOOR_WORKLOADS = [
+  { name: 'instant json', model: 'bench-chat', stream: false, events: 0, connections: CONCURRENT_CONNECTIONS, seconds: PLAN.concurrentSeconds, delayMs: 0, warmup: true },
+  { name: 'instant stream(20)', model: 'bench-chat', stream: true, events: 20, connections: CONCURRENT_CONNECTIONS, seconds: PLAN.concurrentSeconds, delayMs: 0, warmup: true },
+  { name: 'realistic stream(50)', model: 'bench-realistic-chat', stream: true, events: 50, connections: 32, seconds: 3, delayMs: 1, warmup: false },
+] as const;
+const FLOOR_COMMANDS: Record<string, [string, string[]]> = {
+  node: ['node', ['--import', 'tsx', 'bench/floors/node.ts']],
+  bun: [join(BIN, 'bun'), ['bench/floors/bun.ts']],
+  deno: [join(BIN, 'deno'), ['run', '-A', 'bench/floors/deno.ts']],
+};
+const chatBody = (model: string, stream: boolean) => JSON.stringify({ model, messages: [{ role: 'user', content: 'How much does the gateway itself cost?' }], stream });
 
 const body = (model: string, stream: boolean) => JSON.stringify({ model, input: 'How much does the gateway itself cost?', stream });
 
@@ -152,6 +175,7 @@ export interface RuntimeFigures {
   profiles: Record<string, { workloads: Record<string, WorkloadFigures>; peakRssMiB: number }>;
   direct: Record<string, { saturationRps?: number; pacedP50Us: number }>;
   peer?: { name: string; runtime: string; rows: Array<{ workload: string; ours: { rps: number; p50Us: number }; peer: { rps: number; p50Us: number } }>; note?: string };
+  floor?: FloorFigures;
 }
 
 async function benchRuntime(runtime: string, upstream: string, otlp: string): Promise<RuntimeFigures> {
@@ -255,9 +279,42 @@ async function benchRuntime(runtime: string, upstream: string, otlp: string): Pr
     figures.direct[workload.name] = { saturationRps: sat.rps, pacedP50Us: paced.latency.p50 };
   }
 
+  figures.floor = await benchFloor(runtime, upstream, gateways.get('off')!);
   figures.peer = await benchPeer(runtime, upstream, gateways.get('production')!);
   for (const { child } of gateways.values()) await stop(child);
   return figures;
+}
+
+/** The `off` gateway against its runtime's floor, on Chat Completions, both loaded at once in every round. */
+async function benchFloor(runtime: string, upstream: string, off: { child: ChildProcess; url: string }): Promise<FloorFigures> {
+  const port = await freePort();
+  const [command, commandArgs] = FLOOR_COMMANDS[runtime]!;
+  const child = start(GATEWAY_CPU, command, commandArgs, { PORT: String(port), BENCH_UPSTREAM: upstream });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${url}/`, `${runtime} floor`, child);
+    const targets = [off, { child, url }];
+    const figures: FloorFigures = { runtime, workloads: {} };
+    for (const workload of FLOOR_WORKLOADS) {
+      const requestBody = chatBody(workload.model, workload.stream);
+      const load = (seconds: number) => ({ connections: workload.connections, seconds, delayMs: workload.delayMs });
+      if (workload.warmup) await Promise.all(targets.map((t) => measure(undefined, `${t.url}/v1/chat/completions`, requestBody, load(PLAN.warmupSeconds))));
+      const slot = { events: workload.events, gatewayCpu: [] as number[], floorCpu: [] as number[] };
+      for (let round = 0; round < PLAN.rounds; round++) {
+        // Started in turn first, as the profiles are (see benchRuntime).
+        const order = round % 2 ? [1, 0] : [0, 1];
+        const samples: Sample[] = [];
+        await Promise.all(order.map(async (i) => (samples[i] = await measure(targets[i]!.child.pid, `${targets[i]!.url}/v1/chat/completions`, requestBody, load(workload.seconds)))));
+        slot.gatewayCpu.push(samples[0]!.cpuPerRequestUs);
+        slot.floorCpu.push(samples[1]!.cpuPerRequestUs);
+        process.stdout.write('.');
+      }
+      figures.workloads[workload.name] = slot;
+    }
+    return figures;
+  } finally {
+    await stop(child);
+  }
 }
 
 /**
@@ -339,15 +396,17 @@ async function main(): Promise<void> {
     }
     const spans = await (await fetch(`${otlpUrl}/stats`)).json();
     const verdicts = checkTargets(targetInputs(results));
+    const floorVerdicts = checkFloors(results.flatMap((r) => (r.floor ? [r.floor] : [])));
     const run = {
       date: startedAt.toISOString(),
       mode: QUICK ? 'quick' : 'full',
       command: `npm run bench${QUICK ? ' -- --quick' : ''}`,
       machine: { ...machine(), wrk: spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]!.trim() },
-      plan: { ...PLAN, saturationConnections: SATURATION_CONNECTIONS, workloads: WORKLOADS },
+      plan: { ...PLAN, saturationConnections: SATURATION_CONNECTIONS, workloads: WORKLOADS, floorWorkloads: FLOOR_WORKLOADS },
       otlpSink: spans,
       results,
       targets: { verdicts, summary: summarize(verdicts) },
+      floors: { verdicts: floorVerdicts, summary: summarize(floorVerdicts) },
     };
     const report = renderReport(run);
     console.log(`\n${report}`);
@@ -360,7 +419,7 @@ async function main(): Promise<void> {
       writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), renderSummary(run)));
     }
     // A target not shown to hold (failed or not resolved) fails the check.
-    if (CHECK && run.targets.summary.some((s) => s.outcome !== 'pass')) process.exitCode = 1;
+    if (CHECK && [...run.targets.summary, ...run.floors.summary].some((s) => s.outcome !== 'pass')) process.exitCode = 1;
   } finally {
     for (const child of started) await stop(child);
   }

@@ -1,4 +1,5 @@
-import { pairedRatio, percent } from './stats.ts';
+import { perEvent, type FloorFigures } from './floor-targets.ts';
+import { median, pairedRatio, percent } from './stats.ts';
 import type { Outcome, TargetSummary, TargetVerdict } from './targets.ts';
 
 /** The parts of a benchmark run the report reads (see bench/run.ts for the whole). */
@@ -26,8 +27,12 @@ export interface ReportRun {
     >;
     direct: Record<string, { saturationRps?: number; pacedP50Us: number }>;
     peer?: { name: string; runtime: string; rows: Array<{ workload: string; ours: { rps: number; p50Us: number }; peer: { rps: number; p50Us: number } }>; note?: string };
+    /** The gateway (`off`, Chat Completions) against its runtime's floor proxy, per round. */
+    floor?: FloorFigures;
   }>;
   targets: { verdicts: TargetVerdict[]; summary: TargetSummary[] };
+  /** Verdicts of the gateway ÷ floor ratios (bench/lib/floor-targets.ts). */
+  floors?: { verdicts: TargetVerdict[]; summary: TargetSummary[] };
 }
 
 const OUTCOME: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'NOT RESOLVED' };
@@ -59,6 +64,7 @@ export function renderReport(run: ReportRun): string {
   lines.push('<details><summary>Every verdict</summary>', '', '| runtime | target | workload | measure | median (interval) | verdict |', '|---|---|---|---|---|---|');
   for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${withRange(v.ratio, v.low, v.high)} | ${verdictText(run, v.outcome)} |`);
   lines.push('', '</details>', '');
+  lines.push(...renderFloors(run));
 
   for (const r of run.results) {
     lines.push(`### ${r.runtime} (${r.version})`, '');
@@ -142,6 +148,7 @@ export function renderSummary(run: ReportRun): string {
     }
   }
   lines.push('');
+  lines.push(...renderFloors(run));
   const peers = run.results.filter((r) => r.peer && r.peer.rows.length > 0);
   if (peers.length > 0) {
     lines.push('Against a peer gateway ([@portkey-ai/gateway](https://www.npmjs.com/package/@portkey-ai/gateway)), both on Chat Completions to the same upstream, ours in the `production` profile:', '');
@@ -154,6 +161,44 @@ export function renderSummary(run: ReportRun): string {
     if (notes.length > 0) lines.push(`Peer notes: ${notes.join('; ')}.`, '');
   }
   return lines.join('\n');
+}
+
+/** "2.31× (2.10…2.60)": the median per-round ratio and its confidence interval. */
+const timesWithRange = (median: number, low: number, high: number, rounds: number) =>
+  rounds < 2 ? `${median.toFixed(2)}×` : `${median.toFixed(2)}× (${low.toFixed(2)}…${high.toFixed(2)})`;
+
+/**
+ * The floor table: per runtime and Chat Completions workload, the CPU per
+ * request (and per streamed event) of the runtime's floor proxy and of the
+ * gateway with observability off, measured at once on the same core, and
+ * gateway ÷ floor paired by round with its interval and verdict.
+ */
+export function renderFloors(run: ReportRun): string[] {
+  const measured = run.results.filter((r) => r.floor && Object.keys(r.floor.workloads).length > 0);
+  if (measured.length === 0) return [];
+  const lines: string[] = [];
+  lines.push('### Floors (Chat Completions, gateway `off` ÷ a minimal proxy on the same runtime, both loaded at once on core 0, paired by round)', '');
+  lines.push(
+    'A floor (`bench/floors/`) accepts the request, parses it, makes one upstream call and parses and serialises again the JSON answer or each SSE event: the least any gateway must do. ' +
+      'CPU per event is CPU per request ÷ the content events of the stream.',
+    '',
+  );
+  lines.push('| runtime | workload | measure | floor | gateway (off) | gateway ÷ floor | target | verdict |', '|---|---|---|---|---|---|---|---|');
+  for (const r of measured) {
+    for (const [workload, w] of Object.entries(r.floor!.workloads)) {
+      const rows: Array<['cpu_per_request' | 'cpu_per_event', number[], number[]]> = [['cpu_per_request', w.gatewayCpu, w.floorCpu]];
+      if (w.events > 0) rows.push(['cpu_per_event', perEvent(w.gatewayCpu, w.events), perEvent(w.floorCpu, w.events)]);
+      for (const [measure, gateway, floor] of rows) {
+        const ratio = pairedRatio(gateway, floor);
+        const v = run.floors?.verdicts.find((x) => x.runtime === r.runtime && x.workload === workload && x.measure === measure);
+        lines.push(
+          `| ${r.runtime} | ${workload} | ${measure === 'cpu_per_event' ? 'CPU µs/event' : 'CPU µs/req'} | ${median(floor).toFixed(1)} | ${median(gateway).toFixed(1)} | ${timesWithRange(ratio.median, ratio.low, ratio.high, ratio.n)} | ${v ? `≤ ${v.limit.toFixed(1)}×` : '–'} | ${v ? verdictText(run, v.outcome) : '–'} |`,
+        );
+      }
+    }
+  }
+  lines.push('');
+  return lines;
 }
 
 /** How a verdict is reached, with the confidence its interval carries. */

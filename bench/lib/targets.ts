@@ -7,7 +7,7 @@ export const TARGETS = [
   { profile: 'tracing-100', limit: 1.05, label: 'tracing 100 % < 5 %' },
 ] as const;
 
-export type Measure = 'cpu_per_request' | 'p50_latency';
+export type Measure = 'cpu_per_request' | 'p50_latency' | 'cpu_per_event';
 
 /**
  * `pass`: the confidence interval of the median paired ratio lies within the
