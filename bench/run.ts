@@ -415,8 +415,8 @@ async function main(): Promise<void> {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
       writeFileSync(join(dir, 'latest.md'), `${report}\n`);
-      const readme = join(ROOT, 'README.md');
-      writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), renderSummary(run)));
+      const summary = join(ROOT, 'docs', 'performance.md');
+      writeFileSync(summary, replaceBetweenMarkers(readFileSync(summary, 'utf8'), renderSummary(run)));
     }
     // A target not shown to hold (failed or not resolved) fails the check.
     if (CHECK && [...run.targets.summary, ...run.floors.summary].some((s) => s.outcome !== 'pass')) process.exitCode = 1;

@@ -107,19 +107,19 @@ export function renderReport(run: ReportRun): string {
 }
 
 /**
- * The README's Performance section: the target verdicts and, per runtime,
+ * The Performance page's summary (docs/performance.md): the target verdicts and, per runtime,
  * the gateway's own cost and each profile's overhead on the instant-upstream
  * workloads, the direct reference and the peer. Written between markers by
- * full runs so the README always shows the latest full run.
+ * full runs so the page always shows the latest full run.
  */
 export function renderSummary(run: ReportRun): string {
   const lines: string[] = [];
   lines.push(
-    `Latest full run: ${run.date.slice(0, 10)}, ${run.machine.cpu} (${run.machine.cores} cores, shared), ${run.results.map((r) => `${r.runtime} ${r.version.replace(/^deno /, '').split(' ')[0]}`).join(', ')}. Reproduce with \`${run.command}\`; every figure is in [bench/results/latest.md](bench/results/latest.md).`,
+    `Latest full run: ${run.date.slice(0, 10)}, ${run.machine.cpu} (${run.machine.cores} cores, shared), ${run.results.map((r) => `${r.runtime} ${r.version.replace(/^deno /, '').split(' ')[0]}`).join(', ')}. Reproduce with \`${run.command}\`; every figure is in [bench/results/latest.md](../bench/results/latest.md).`,
     '',
   );
   const targets = [...new Set(run.targets.summary.map((s) => s.target))];
-  lines.push(`| seed target | ${run.results.map((r) => r.runtime).join(' | ')} |`, `|---|${run.results.map(() => '---').join('|')}|`);
+  lines.push(`| target | ${run.results.map((r) => r.runtime).join(' | ')} |`, `|---|${run.results.map(() => '---').join('|')}|`);
   for (const target of targets) {
     const cells = run.results.map((r) => {
       const s = run.targets.summary.find((x) => x.target === target && x.runtime === r.runtime);
@@ -224,6 +224,6 @@ export function replaceBetweenMarkers(document: string, content: string): string
   const end = '<!-- bench:end -->';
   const i = document.indexOf(start);
   const j = document.indexOf(end);
-  if (i < 0 || j < i) throw new Error('README.md has no bench markers');
+  if (i < 0 || j < i) throw new Error('the document has no bench markers');
   return `${document.slice(0, i + start.length)}\n${content}\n${document.slice(j)}`;
 }
