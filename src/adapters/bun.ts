@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { upgradeWebSocket, websocket } from 'hono/bun';
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+import { collectAfterBodies } from './collect-after-bodies.ts';
 import { keysCommand } from './keys-command.ts';
 
 /** Bun entry point: `npm run start:bun -- -config config.yaml`, and the compiled `bin/gateway`. */
@@ -19,8 +20,15 @@ async function main(): Promise<void> {
     upgradeWebSocket: (c, events) => upgradeWebSocket({ env: server, req: c.req } as unknown as Context, events),
   });
   const { hostname, port } = listenAddress(config, process.env);
+  // Bun.gc(false) only suggests a collection and changed nothing measurable; a synchronous one
+  // (about 35 ms) after each 32 MiB of large bodies keeps 250 requests of 9 MiB at about 0.9 of
+  // max_bytes + 300 MB, where Bun alone reaches 1.2 to 1.7.
+  const countBody = collectAfterBodies(() => Bun.gc(true), 32 * 1024 * 1024);
   server = Bun.serve({
-    fetch: (request, server) => gateway.fetch(request, server.requestIP(request) ?? undefined),
+    fetch: (request, server) => {
+      countBody(request.headers.get('content-length'));
+      return gateway.fetch(request, server.requestIP(request) ?? undefined);
+    },
     hostname,
     port,
     // Bun closes connections idle for 10 s by default, which would cut off a stream whose

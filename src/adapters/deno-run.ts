@@ -2,7 +2,9 @@ import { upgradeWebSocket } from 'hono/deno';
 import { createGateway } from '../gateway.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
+import { collectAfterBodies } from './collect-after-bodies.ts';
 import { keysCommand } from './keys-command.ts';
+import { v8MajorCollection } from './v8-major-collection.ts';
 
 /**
  * Deno entry point that listens by itself: `npm run start:deno -- -config
@@ -17,13 +19,18 @@ try {
   const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));
   const gateway = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno }, upgradeWebSocket: (c, events) => upgradeWebSocket(c, events) });
   const { hostname, port } = listenAddress(config, env);
+  // Garbage of large bodies, collected in time: see collectAfterBodies.
+  const countBody = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
   const server = Deno.serve(
     {
       hostname,
       port,
       onListen: (addr) => logStarted(gateway, 'deno', Deno.version.deno, `http://${addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`, source),
     },
-    (request, info) => gateway.fetch(request, denoPeer(info)),
+    (request, info) => {
+      countBody(request.headers.get('content-length'));
+      return gateway.fetch(request, denoPeer(info));
+    },
   );
   // shutdown() (unlike aborting `signal`, which drops open connections) lets in-flight responses finish.
   onDenoSignals(shutdownHandler({ gateway, stopAccepting: () => server.shutdown(), exit: (code) => Deno.exit(code) }));

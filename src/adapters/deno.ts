@@ -2,6 +2,8 @@ import { upgradeWebSocket } from 'hono/deno';
 import { createGateway } from '../gateway.ts';
 import { loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { denoEnv, denoPeer, onDenoSignals } from './deno-env.ts';
+import { collectAfterBodies } from './collect-after-bodies.ts';
+import { v8MajorCollection } from './v8-major-collection.ts';
 
 /**
  * The `deno serve` module: `deno serve -A src/adapters/deno.ts [-- -config
@@ -31,4 +33,12 @@ onDenoSignals(
   }),
 );
 
-export default { fetch: (request, info) => gateway.fetch(request, denoPeer(info)) } satisfies Deno.ServeDefaultExport;
+// Garbage of large bodies, collected in time: see collectAfterBodies.
+const countBody = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
+
+export default {
+  fetch: (request, info) => {
+    countBody(request.headers.get('content-length'));
+    return gateway.fetch(request, denoPeer(info));
+  },
+} satisfies Deno.ServeDefaultExport;

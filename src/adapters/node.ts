@@ -6,7 +6,9 @@ import type { ClientAddress } from '../core/client-address.ts';
 import { createGateway } from '../gateway.ts';
 import { NodeTransport } from './node-transport.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
+import { collectAfterBodies } from './collect-after-bodies.ts';
 import { keysCommand } from './keys-command.ts';
+import { v8MajorCollection } from './v8-major-collection.ts';
 
 /** Node.js entry point: `npm start -- -config config.yaml`. */
 async function main(): Promise<void> {
@@ -34,8 +36,12 @@ async function main(): Promise<void> {
   // Frames far beyond the message limit are refused by ws itself (close 1009) before they are buffered;
   // up to twice the limit, the gateway answers with an `error` envelope and the connection stays.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * config.server.max_request_body_size });
+  // An asynchronous collection costs the request nothing; after each 16 MiB of large bodies it keeps
+  // 250 requests of 9 MiB at about 0.9 of max_bytes + 300 MB, where V8 alone reaches 1.2.
+  const countBody = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
   const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
     if (env.incoming.headers.upgrade !== undefined) handshakes.set(request, env as HttpBindings);
+    countBody(env.incoming.headers['content-length']);
     return gateway.fetch(request, nodePeer(env));
   };
   const server = serve({ fetch, hostname, port, websocket: { server: wss } }, (info) => {
