@@ -1,3 +1,5 @@
+import { readBounded } from '../core/read-bounded.ts';
+
 /** The fetch the identity-provider clients use (the runtime's, unless a test or an embedder passes one). */
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -11,32 +13,14 @@ export class IdentityProviderResponseError extends Error {
  * (by Content-Length, or while it streams), so that an identity provider
  * that misbehaves cannot make the gateway buffer without bound.
  */
-export async function readBounded(response: Response, maxBytes: number): Promise<string> {
+export async function readResponseBounded(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
     throw new IdentityProviderResponseError(`response larger than ${maxBytes} bytes`);
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new IdentityProviderResponseError(`response larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBounded(response.body, maxBytes);
+  if (!bytes) throw new IdentityProviderResponseError(`response larger than ${maxBytes} bytes`);
   return new TextDecoder().decode(bytes);
 }
 
@@ -44,7 +28,7 @@ export async function readBounded(response: Response, maxBytes: number): Promise
 export function boundedFetch(fetchImpl: FetchFunction, maxBytes: number): FetchFunction {
   return async function fetchBounded(url, init) {
     const response = await fetchImpl(url, init);
-    const text = await readBounded(response, maxBytes);
+    const text = await readResponseBounded(response, maxBytes);
     return new Response(text, { status: response.status, headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' } });
   };
 }

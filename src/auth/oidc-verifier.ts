@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { isIdentityProviderUrl, type OidcConfig } from '../config/schema.ts';
 import { authFailure, type AuthFailure } from './auth-failure.ts';
-import { boundedFetch, readBounded, type FetchFunction } from './bounded-fetch.ts';
+import { boundedFetch, readResponseBounded, type FetchFunction } from './bounded-fetch.ts';
 import type { Principal } from './principal.ts';
 
 export interface OidcVerifierOptions {
@@ -116,7 +116,7 @@ export class OidcVerifier {
       await response.body?.cancel().catch(() => {});
       throw new Error(`discovery answered ${response.status}`);
     }
-    const document = JSON.parse(await readBounded(response, this.options.maxResponseBytes)) as { issuer?: unknown; jwks_uri?: unknown };
+    const document = JSON.parse(await readResponseBounded(response, this.options.maxResponseBytes)) as { issuer?: unknown; jwks_uri?: unknown };
     // OpenID Connect Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
     if (document.issuer !== this.config.issuer) throw new Error('discovery document is for another issuer');
     if (typeof document.jwks_uri !== 'string' || !isIdentityProviderUrl(document.jwks_uri)) throw new Error('discovery document has no usable jwks_uri');

@@ -1,3 +1,4 @@
+import { readBounded } from '../core/read-bounded.ts';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 
@@ -91,26 +92,8 @@ async function readEncoded(body: ReadableStream<Uint8Array> | null, encoding: 'g
 }
 
 async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number, onBytes?: (bytes: number) => void): Promise<string> {
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new PayloadTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  onBytes?.(total);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const bytes = await readBounded(body, limit);
+  if (!bytes) throw new PayloadTooLargeError(limit);
+  onBytes?.(bytes.byteLength);
+  return new TextDecoder().decode(bytes);
 }

@@ -1,3 +1,5 @@
+import { readBounded } from '../../core/read-bounded.ts';
+
 /** Thrown by readCapped when a body is larger than its cap; nothing beyond the cap was kept. */
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
@@ -22,25 +24,7 @@ export async function readCapped(response: Response, limit: number): Promise<str
     await body.cancel().catch(() => {});
     throw new BodyTooLargeError(limit);
   }
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const bytes = await readBounded(body, limit);
+  if (!bytes) throw new BodyTooLargeError(limit);
+  return new TextDecoder().decode(bytes);
 }
