@@ -207,7 +207,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
     v1(api) {
       modelsRoutes(api, router, access.visibleModels);
-      const responses = new ResponsesService({ pipeline, store, logger, now, sealer, background });
+      const responses = new ResponsesService({ pipeline, store, logger, now, sealer, background, allowsModel: access.allowsModel });
       responsesWebSocketRoute(api, {
         service: responses,
         logger,

@@ -40,6 +40,8 @@ export interface AccessControl {
   readonly parts: Array<[string, Lifecycle]>;
   /** The models a principal may see in `GET /v1/models`; undefined: all of them. */
   visibleModels: ((principal: Principal) => ReadonlySet<string> | undefined) | undefined;
+  /** Whether a principal may use a model (its allow-list), for what is not a model call (counting input tokens); undefined: any. */
+  allowsModel: ((principal: Principal, model: string) => boolean) | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export interface AccessControl {
  */
 export function accessControl(config: GatewayConfig, deps: AccessControlDeps): AccessControl {
   const { logger } = deps;
-  const access: AccessControl = { rateLimit: [], auth: [], callHooks: [], parts: [], visibleModels: undefined };
+  const access: AccessControl = { rateLimit: [], auth: [], callHooks: [], parts: [], visibleModels: undefined, allowsModel: undefined };
   if (!config.auth.enabled && !config.rate_limit.enabled) return access;
   // Budgets are enforced (and their gauges exist) only with authentication and the limiter both on.
   const budgeted = config.auth.enabled && config.rate_limit.enabled ? config.auth.api_keys.flatMap((key) => (key.budget ? [{ name: key.name, usdPerDay: key.budget.usd_per_day }] : [])) : [];
@@ -66,6 +68,7 @@ export function accessControl(config: GatewayConfig, deps: AccessControlDeps): A
     if (config.auth.api_keys.some((key) => key.models)) {
       access.callHooks.push(modelAccessHook(authenticator));
       access.visibleModels = (principal) => authenticator.policy(principal).models;
+      access.allowsModel = (principal, model) => authenticator.allowsModel(principal, model);
     }
   }
 

@@ -6,7 +6,9 @@ import { loadHistory } from './load-history.ts';
 import type { CompactionSealer } from './compaction/compaction-sealer.ts';
 import { expandCompactions, hasSealedCompaction } from './compaction/expand-compactions.ts';
 import { jsonResponse } from '../core/json-response.ts';
+import type { Principal } from '../core/principal.ts';
 import type { RequestScope } from '../core/request-scope.ts';
+import { ModelNotAllowedError } from '../errors/access-errors.ts';
 import { InvalidRequestError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
 import { nullable } from '../http/request-fields.ts';
@@ -46,6 +48,8 @@ export interface CountInputTokensDeps {
   store: ConversationStore;
   /** Opens the gateway's own compaction items, so they are counted as what the model will see. */
   sealer?: CompactionSealer | undefined;
+  /** The caller's model allow-list: a count reaches the provider like a call, so the same models are refused. */
+  allowsModel?: ((principal: Principal, model: string) => boolean) | undefined;
 }
 
 /**
@@ -55,9 +59,10 @@ export interface CountInputTokensDeps {
  * through its own endpoint, or, when it has none, the gateway estimates it
  * (see estimateInputTokens) and says so with `x-gateway-estimate: true`.
  */
-export async function countInputTokens(body: unknown, scope: RequestScope, { pipeline, store, sealer }: CountInputTokensDeps): Promise<Response> {
+export async function countInputTokens(body: unknown, scope: RequestScope, { pipeline, store, sealer, allowsModel }: CountInputTokensDeps): Promise<Response> {
   const request = validateBody(InputTokensRequestSchema, body);
   const route = pipeline.route(request.model);
+  if (allowsModel && !allowsModel(scope.principal, route.name)) throw new ModelNotAllowedError(route.name);
   // The conversation as create builds it (see ResponsesService.prepare): each earlier turn's input, then its output.
   const history: ConversationItem[] = request.previous_response_id ? (await loadHistory(store, scope, request.previous_response_id)).items : [];
   const raw = sealer && request.input && hasSealedCompaction(request.input) ? await expandCompactions(request.input, sealer) : (request.input ?? []);

@@ -1,4 +1,5 @@
 import type { ConversationStore, StoredTurn } from '../conversation/store.ts';
+import type { Principal } from '../core/principal.ts';
 import { storeCall } from '../conversation/store-call.ts';
 import { GatewayError, InvalidRequestError, NotFoundError, StoreUnavailableError } from '../errors/gateway-error.ts';
 import { quoteValue } from '../errors/quote-value.ts';
@@ -30,6 +31,8 @@ export interface ResponsesServiceDeps {
   sealer?: CompactionSealer;
   /** Runs `background: true` responses; without it they are refused. */
   background?: BackgroundRuns;
+  /** The caller's model allow-list, for counting input tokens (model calls check it in their before hooks). */
+  allowsModel?: ((principal: Principal, model: string) => boolean) | undefined;
 }
 
 /**

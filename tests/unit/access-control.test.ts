@@ -70,7 +70,7 @@ describe('access control wiring', () => {
     await gw.gateway.shutdown();
   });
 
-  test("a model outside the key's list is 403 model_not_allowed before any upstream call; /v1/models lists only what the key may use", async () => {
+  test("a model outside the key's list is 403 model_not_allowed before any upstream call, also for counting input tokens; /v1/models lists only what the key may use", async () => {
     const upstream = new RecordingProvider(new MockProvider('mock', { type: 'mock', ttfb_ms: 0, chunk_delay_ms: 0 } as never));
     const gw = testGateway(AUTH, { providers: new Map([['mock', upstream]]) });
     for (const api of ['/v1/responses', '/v1/chat/completions']) {
@@ -87,6 +87,15 @@ describe('access control wiring', () => {
     const listed = async (key: string) => (await (await gw.request('/v1/models', { headers: bearer(key) })).json()).data.map((m: { id: string }) => m.id);
     assert.deepEqual(await listed(KEY_B), ['mock', 'echo']);
     assert.deepEqual(await listed(KEY_A), ['mock', 'echo', 'other']);
+    // Counting input tokens and retrieving a model answer for the same models only.
+    const before = upstream.requests.length;
+    const counted = await gw.post('/v1/responses/input_tokens', { model: 'other', input: 'x' }, bearer(KEY_B));
+    assert.equal(counted.status, 403);
+    assert.equal((await counted.json()).error.code, 'model_not_allowed');
+    assert.equal(upstream.requests.length, before, 'a refused count reaches no provider');
+    assert.equal((await gw.post('/v1/responses/input_tokens', { model: 'echo', input: 'x' }, bearer(KEY_B))).status, 200);
+    assert.equal((await gw.request('/v1/models/other', { headers: bearer(KEY_B) })).status, 404);
+    assert.equal((await gw.request('/v1/models/other', { headers: bearer(KEY_A) })).status, 200);
     await gw.gateway.shutdown();
   });
 
