@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { UpstreamFetch } from '../providers/http/upstream-exchange.ts';
+import { streamOf, type Pull } from '../streaming/pull.ts';
 
 /**
  * The Node adapter's transport for upstream requests: the subset of `fetch`
@@ -117,56 +118,118 @@ function decoded(res: IncomingMessage): Readable {
   return source;
 }
 
+/** Bytes a body holds unread before its socket is paused. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
 /**
- * The answer's body as a web stream, pausing the socket while the consumer is
- * behind. `source` is what carries the body's bytes: the response itself, or
- * the decoder of its content-encoding. Socket events can still arrive after
- * the consumer cancelled or the stream ended, so every controller call is
- * guarded: a late 'end' or 'data' must never throw inside the gateway.
+ * The answer's body as a web stream that carries its pull source (see
+ * streaming/pull.ts): the gateway's stream stages take every chunk that has
+ * arrived in one `next()`, with no web-stream hop, and the socket is paused
+ * while 64 KiB wait unread. `source` is what carries the body's bytes: the
+ * response itself, or the decoder of its content-encoding. Socket events can
+ * still arrive after the consumer cancelled or the body ended, so each is
+ * checked against the body's state: a late 'end' or 'data' never throws
+ * inside the gateway.
  */
 export function bodyStream(res: IncomingMessage, signal: AbortSignal, source: Readable = res): ReadableStream<Uint8Array> {
-  let open = true;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const fail = (reason: unknown) => {
-          if (!open) return;
-          open = false;
-          controller.error(reason);
-          if (source !== res) {
-            source.destroy();
-            res.destroy();
-          }
-        };
-        source.on('data', (chunk: Buffer) => {
-          if (!open) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 1) <= 0) source.pause();
-        });
-        source.on('end', () => {
-          if (!open) return;
-          open = false;
-          controller.close();
-        });
-        source.on('error', (error) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
-        if (source !== res) res.on('error', (error) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
-        res.on('aborted', () => fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') })));
-        res.on('close', () => {
-          // Closed before 'end': the connection broke mid-answer.
-          if (!res.complete) fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') }));
-        });
-      },
-      pull() {
-        source.resume();
-      },
-      cancel() {
-        open = false;
-        res.destroy();
-        if (source !== res) source.destroy();
-      },
-    },
-    { highWaterMark: 16 },
-  );
+  return streamOf(new NodeBody(res, signal, source));
+}
+
+type Waiter = { resolve: (chunks: Uint8Array[] | undefined) => void; reject: (reason: unknown) => void };
+
+class NodeBody implements Pull<Uint8Array> {
+  private queue: Uint8Array[] = [];
+  private queued = 0;
+  private state: 'open' | 'ended' | 'failed' | 'cancelled' = 'open';
+  private failure: unknown;
+  private waiter: Waiter | undefined;
+  private paused = false;
+
+  constructor(
+    private readonly res: IncomingMessage,
+    signal: AbortSignal,
+    private readonly source: Readable,
+  ) {
+    const broken = () => new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') });
+    source.on('data', this.onData);
+    source.on('end', this.onEnd);
+    source.on('error', (error) => this.fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
+    if (source !== res) res.on('error', (error) => this.fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
+    res.on('aborted', () => this.fail(broken()));
+    // Closed before 'end': the connection broke mid-answer.
+    res.on('close', () => {
+      if (!res.complete) this.fail(broken());
+    });
+  }
+
+  next(): Promise<Uint8Array[] | undefined> {
+    if (this.queue.length > 0) return Promise.resolve(this.take());
+    if (this.state === 'failed') return Promise.reject(this.failure);
+    if (this.state !== 'open') return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  cancel(): Promise<void> {
+    if (this.state === 'open') this.state = 'cancelled';
+    this.queue = [];
+    this.res.destroy();
+    if (this.source !== this.res) this.source.destroy();
+    this.wake();
+    return Promise.resolve();
+  }
+
+  private take(): Uint8Array[] {
+    const chunks = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    if (this.paused && this.state === 'open') {
+      this.paused = false;
+      this.source.resume();
+    }
+    return chunks;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state !== 'open') return;
+    this.queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.queued += chunk.byteLength;
+    if (this.waiter) this.wake();
+    else if (this.queued >= HIGH_WATER_BYTES && !this.paused) {
+      this.paused = true;
+      this.source.pause();
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.state !== 'open') return;
+    this.state = 'ended';
+    this.wake();
+  };
+
+  private fail(reason: unknown): void {
+    if (this.state !== 'open') return;
+    this.state = 'failed';
+    this.failure = reason;
+    this.queue = [];
+    if (this.source !== this.res) {
+      this.source.destroy();
+      this.res.destroy();
+    }
+    this.wake();
+  }
+
+  /** Settles a waiting `next()` with what there is now. */
+  private wake(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.waiter = undefined;
+    if (this.queue.length > 0) waiter.resolve(this.take());
+    else if (this.state === 'failed') waiter.reject(this.failure);
+    else if (this.state !== 'open') waiter.resolve(undefined);
+    else this.waiter = waiter;
+  }
 }
 
 function headersOf(res: IncomingMessage): Headers {

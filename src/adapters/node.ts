@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { ServerResponse } from 'node:http';
 import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import { WebSocketServer } from 'ws';
 import type { ClientAddress } from '../core/client-address.ts';
@@ -7,6 +9,8 @@ import { createGateway } from '../gateway.ts';
 import { NodeTransport } from './node-transport.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { collectAfterBodies } from './collect-after-bodies.ts';
+import { writeDelivery } from './node-delivery.ts';
+import { takeDelivery } from '../streaming/track-delivery.ts';
 import { keysCommand } from './keys-command.ts';
 import { v8MajorCollection } from './v8-major-collection.ts';
 
@@ -39,10 +43,15 @@ async function main(): Promise<void> {
   // An asynchronous collection costs the request nothing; after each 16 MiB of large bodies it keeps
   // 250 requests of 9 MiB at about 0.9 of max_bytes + 300 MB, where V8 alone reaches 1.2.
   const countBody = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
-  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
     if (env.incoming.headers.upgrade !== undefined) handshakes.set(request, env as HttpBindings);
     countBody(env.incoming.headers['content-length']);
-    return gateway.fetch(request, nodePeer(env));
+    const response = await gateway.fetch(request, nodePeer(env));
+    // A streamed answer goes to the socket batch by batch, without the web stream in between.
+    const delivery = env.outgoing instanceof ServerResponse ? takeDelivery(response) : undefined;
+    if (!delivery) return response;
+    void writeDelivery(response, delivery, env.outgoing as ServerResponse);
+    return RESPONSE_ALREADY_SENT;
   };
   const server = serve({ fetch, hostname, port, websocket: { server: wss } }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);

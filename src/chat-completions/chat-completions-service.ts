@@ -3,7 +3,8 @@ import type { RequestScope } from '../core/request-scope.ts';
 import { validateBody } from '../http/validate-body.ts';
 import type { ModelPipeline } from '../pipeline/model-pipeline.ts';
 import { chatCompletionId } from './chat-finish-reason.ts';
-import { ChatStreamEncoder } from './chat-stream-encoder.ts';
+import { chatStreamTransformer } from './chat-stream-encoder.ts';
+import { transformStream } from '../streaming/transform-pull.ts';
 import { ChatRequestSchema } from './request-schema.ts';
 import { chatToCanonical } from './to-canonical.ts';
 import { toChatCompletion } from './to-chat-completion.ts';
@@ -37,7 +38,7 @@ export class ChatCompletionsService {
       return pipeline.json(call, toChatCompletion(await pipeline.generate(call), id, route.name, created));
     }
     const events = await pipeline.stream(call);
-    const encoder = new ChatStreamEncoder({ id, model: route.name, created, includeUsage: request.stream_options?.include_usage === true, call });
-    return pipeline.respond(call, events.pipeThrough(encoder));
+    const encoder = chatStreamTransformer({ id, model: route.name, created, includeUsage: request.stream_options?.include_usage === true, call });
+    return pipeline.respond(call, transformStream(events, encoder));
   }
 }

@@ -29,74 +29,72 @@ const DONE = sseData('[DONE]');
  *
  * The chunk envelope is the same for every chunk, so it is serialised once.
  */
-export class ChatStreamEncoder extends TransformStream<CanonicalEvent, Uint8Array> {
-  constructor({ id, model, created, includeUsage, call }: ChatStreamOptions) {
-    const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
-    const tail = includeUsage ? '],"usage":null}' : ']}';
-    const choice = (delta: string, finish: string | null = null) => sseData(`${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${tail}`);
-    /** Per canonical item: its tool_calls index, or -1 for a message, -2 for reasoning (not sent). */
-    const kinds: number[] = [];
-    let calls = 0;
-    let usage: Usage | null = null;
-    let ended = false;
+export function chatStreamTransformer({ id, model, created, includeUsage, call }: ChatStreamOptions): Transformer<CanonicalEvent, Uint8Array> {
+  const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
+  const tail = includeUsage ? '],"usage":null}' : ']}';
+  const choice = (delta: string, finish: string | null = null) => sseData(`${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${tail}`);
+  /** Per canonical item: its tool_calls index, or -1 for a message, -2 for reasoning (not sent). */
+  const kinds: number[] = [];
+  let calls = 0;
+  let usage: Usage | null = null;
+  let ended = false;
 
-    const fail = (controller: TransformStreamDefaultController<Uint8Array>, error: unknown) => {
-      ended = true;
-      const failure = toGatewayError(error);
-      controller.enqueue(sseData(JSON.stringify(failure.toJSON())));
-      call.end('failed', failure);
-    };
+  const fail = (controller: TransformStreamDefaultController<Uint8Array>, error: unknown) => {
+    ended = true;
+    const failure = toGatewayError(error);
+    controller.enqueue(sseData(JSON.stringify(failure.toJSON())));
+    call.end('failed', failure);
+  };
 
-    super({
-      start(controller) {
-        controller.enqueue(choice('{"role":"assistant","content":"","refusal":null}'));
-      },
-      transform(event, controller) {
-        if (ended) return;
-        switch (event.type) {
-          case 'message.start':
-            kinds[event.index] = -1;
-            return;
-          case 'reasoning.start':
-            kinds[event.index] = -2;
-            return;
-          case 'function_call.start': {
-            const call = calls++;
-            kinds[event.index] = call;
-            controller.enqueue(
-              choice(`{"tool_calls":[{"index":${call},"id":${JSON.stringify(event.call_id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`),
-            );
-            return;
-          }
-          case 'text.delta':
-            if (kinds[event.index] === -1) controller.enqueue(choice(`{"content":${JSON.stringify(event.delta)}}`));
-            return;
-          case 'arguments.delta': {
-            const call = kinds[event.index];
-            if (call !== undefined && call >= 0) controller.enqueue(choice(`{"tool_calls":[{"index":${call},"function":{"arguments":${JSON.stringify(event.delta)}}}]}`));
-            return;
-          }
-          case 'item.done':
-            return;
-          case 'usage':
-            usage = call.usage = event.usage;
-            return;
-          case 'done':
-            ended = true;
-            controller.enqueue(choice('{}', chatFinishReason(event.status, event.incomplete_reason, calls > 0)));
-            if (includeUsage && usage) {
-              controller.enqueue(sseData(`${head}],"usage":${JSON.stringify(toChatUsage(usage))}}`));
-            }
-            controller.enqueue(DONE);
-            call.end(event.status);
-            return;
-          case 'error':
-            return fail(controller, event.error);
+  return {
+    start(controller) {
+      controller.enqueue(choice('{"role":"assistant","content":"","refusal":null}'));
+    },
+    transform(event, controller) {
+      if (ended) return;
+      switch (event.type) {
+        case 'message.start':
+          kinds[event.index] = -1;
+          return;
+        case 'reasoning.start':
+          kinds[event.index] = -2;
+          return;
+        case 'function_call.start': {
+          const call = calls++;
+          kinds[event.index] = call;
+          controller.enqueue(
+            choice(`{"tool_calls":[{"index":${call},"id":${JSON.stringify(event.call_id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`),
+          );
+          return;
         }
-      },
-      flush(controller) {
-        if (!ended) fail(controller, new Error('The provider ended the stream before the response was complete.'));
-      },
-    });
-  }
+        case 'text.delta':
+          if (kinds[event.index] === -1) controller.enqueue(choice(`{"content":${JSON.stringify(event.delta)}}`));
+          return;
+        case 'arguments.delta': {
+          const call = kinds[event.index];
+          if (call !== undefined && call >= 0) controller.enqueue(choice(`{"tool_calls":[{"index":${call},"function":{"arguments":${JSON.stringify(event.delta)}}}]}`));
+          return;
+        }
+        case 'item.done':
+          return;
+        case 'usage':
+          usage = call.usage = event.usage;
+          return;
+        case 'done':
+          ended = true;
+          controller.enqueue(choice('{}', chatFinishReason(event.status, event.incomplete_reason, calls > 0)));
+          if (includeUsage && usage) {
+            controller.enqueue(sseData(`${head}],"usage":${JSON.stringify(toChatUsage(usage))}}`));
+          }
+          controller.enqueue(DONE);
+          call.end(event.status);
+          return;
+        case 'error':
+          return fail(controller, event.error);
+      }
+    },
+    flush(controller) {
+      if (!ended) fail(controller, new Error('The provider ended the stream before the response was complete.'));
+    },
+  };
 }

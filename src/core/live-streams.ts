@@ -2,10 +2,19 @@ import type { RequestScope } from './request-scope.ts';
 
 const KEEP_ALIVE = new TextEncoder().encode(': keep-alive\n\n');
 
+/** Where a live stream's bytes go: the response body's controller, or an adapter's socket. */
+export interface ByteSink {
+  /** Nothing is waiting to be sent: a comment now would not pile up behind unread data. */
+  readonly idle: boolean;
+  /** Sends `chunk`; throws when the response has been closed. */
+  write(chunk: Uint8Array): void;
+}
+
 /** One SSE response on its way to a client, as the ticker sees it. */
 export interface LiveStream {
   readonly scope: RequestScope;
-  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  /** Set by whoever delivers the response (undefined until then). */
+  sink: ByteSink | undefined;
   /** Set by the stream on every write; the ticker clears it. */
   wrote: boolean;
 }
@@ -66,9 +75,9 @@ export class LiveStreams {
       if (stream.wrote) {
         stream.wrote = false;
         // Only when nothing is queued: a client that is not reading gets no pile of comments.
-      } else if ((stream.controller.desiredSize ?? -1) >= 0) {
+      } else if (stream.sink?.idle) {
         try {
-          stream.controller.enqueue(KEEP_ALIVE);
+          stream.sink.write(KEEP_ALIVE);
           stream.scope.responseBytes += KEEP_ALIVE.byteLength;
         } catch {
           // Closed under us (a runtime that ended the response without cancel): nothing to keep alive.

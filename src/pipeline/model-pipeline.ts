@@ -9,7 +9,7 @@ import { UNKNOWN_MODEL, type ModelRouter, type Route } from '../providers/model-
 import { jsonResponse } from '../core/json-response.ts';
 import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
-import { trackDelivery } from '../streaming/track-delivery.ts';
+import { deliveryResponse } from '../streaming/track-delivery.ts';
 import type { CallHook } from './call-hook.ts';
 import { ModelCall, type CallApi, type CallSettler, type CallStatus } from './model-call.ts';
 import { providerCall } from './provider-call.ts';
@@ -105,10 +105,10 @@ export class ModelPipeline implements CallSettler {
   /** The streamed answer: an SSE response whose delivery ends the request (and, if still running, the call). */
   respond(call: ModelCall, body: ReadableStream<Uint8Array>): Response {
     const extra = call.responseHeaders;
-    if (!extra) return new Response(trackDelivery(body, call.scope), { headers: SSE_HEADERS });
+    if (!extra) return deliveryResponse(body, call.scope, { headers: SSE_HEADERS });
     const headers = new Headers(SSE_HEADERS);
     for (const [name, value] of extra) headers.append(name, value);
-    return new Response(trackDelivery(body, call.scope), { headers });
+    return deliveryResponse(body, call.scope, { headers });
   }
 
   /** The non-streamed answer, with the call's headers. */

@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '../providers/provider.ts';
 import { markErrorSafe } from '../streaming/catch-stream-errors.ts';
+import { pullOf, streamOf } from '../streaming/pull.ts';
 import type { CallOutcome } from './circuit-breaker.ts';
 import { breakerOutcome } from './failure-facts.ts';
 
@@ -11,11 +12,11 @@ import { breakerOutcome } from './failure-facts.ts';
  * (the client went away). An error is passed on as it is: once the first event
  * may have reached the client nothing is retried. A source that errors ends
  * with the gateway's in-band `error` event instead (as the stream meter does),
- * so no later stage needs a hop of its own to catch it. A pull-through stage
- * (highWaterMark 0), like the stream meter, not a TransformStream hop.
+ * so no later stage needs a hop of its own to catch it. A pull stage (see
+ * streaming/pull.ts), like the stream meter, not a TransformStream hop.
  */
-export function watchStreamOutcome(source: ReadableStream<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): ReadableStream<CanonicalEvent> {
-  const reader = source.getReader();
+export function watchStreamOutcome(events: ReadableStream<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): ReadableStream<CanonicalEvent> {
+  const source = pullOf(events);
   let settled = false;
   const settle = (outcome: CallOutcome) => {
     if (settled) return;
@@ -27,33 +28,36 @@ export function watchStreamOutcome(source: ReadableStream<CanonicalEvent>, signa
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
-  return markErrorSafe(new ReadableStream<CanonicalEvent>(
-    {
-      async pull(controller) {
-        let next: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          next = await reader.read();
-        } catch (error) {
-          settle(breakerOutcome(error, signal));
-          controller.enqueue({ type: 'error', error });
-          controller.close();
-          return;
+  let ended = false;
+  return markErrorSafe(streamOf<CanonicalEvent>({
+    async next() {
+      if (ended) return undefined;
+      let batch: CanonicalEvent[] | undefined;
+      try {
+        batch = await source.next();
+      } catch (error) {
+        ended = true;
+        settle(breakerOutcome(error, signal));
+        return [{ type: 'error', error }];
+      }
+      if (batch === undefined) {
+        ended = true;
+        settle('failure');
+        return undefined;
+      }
+      if (!settled) {
+        for (let i = 0; i < batch.length; i++) {
+          const event = batch[i]!;
+          if (event.type === 'done') settle('success');
+          else if (event.type === 'error') settle(breakerOutcome(event.error, signal));
         }
-        if (next.done) {
-          settle('failure');
-          controller.close();
-          return;
-        }
-        const event = next.value;
-        if (event.type === 'done') settle('success');
-        else if (event.type === 'error') settle(breakerOutcome(event.error, signal));
-        controller.enqueue(event);
-      },
-      cancel(reason) {
-        settle('ignored');
-        return reader.cancel(reason);
-      },
+      }
+      return batch;
     },
-    { highWaterMark: 0 },
-  ));
+    cancel(reason) {
+      ended = true;
+      settle('ignored');
+      return source.cancel(reason);
+    },
+  }));
 }

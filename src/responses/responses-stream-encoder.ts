@@ -29,152 +29,150 @@ export type EventFrame<Out> = (type: string, json: string) => Out;
  * `response.failed`, never in a silently truncated stream. The call learns
  * the usage as it comes and is ended before the terminal event is sent.
  */
-export class ResponsesStreamEncoder<Out = Uint8Array> extends TransformStream<CanonicalEvent, Out> {
-  constructor(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal, frame: EventFrame<Out> = sseEvent as EventFrame<never>) {
-    let seq = 0;
-    const items: OpenItem[] = [];
-    let usage: Usage | null = null;
-    let ended = false;
+export function responsesStreamTransformer<Out = Uint8Array>(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal, frame: EventFrame<Out> = sseEvent as EventFrame<never>): Transformer<CanonicalEvent, Out> {
+  let seq = 0;
+  const items: OpenItem[] = [];
+  let usage: Usage | null = null;
+  let ended = false;
 
-    type Controller = TransformStreamDefaultController<Out>;
-    const send = (controller: Controller, event: { type: string; sequence_number?: number; [key: string]: unknown }) => {
-      event.sequence_number = seq++;
-      controller.enqueue(frame(event.type, JSON.stringify(event)));
-    };
+  type Controller = TransformStreamDefaultController<Out>;
+  const send = (controller: Controller, event: { type: string; sequence_number?: number; [key: string]: unknown }) => {
+    event.sequence_number = seq++;
+    controller.enqueue(frame(event.type, JSON.stringify(event)));
+  };
 
-    const itemAt = (index: number, kind: OutputItem['type']): OpenItem => {
-      const entry = items[index];
-      if (!entry || !entry.open || entry.item.type !== kind) {
-        throw new Error(`provider sent an event for ${kind} item ${index}, which is not open`);
-      }
-      return entry;
-    };
+  const itemAt = (index: number, kind: OutputItem['type']): OpenItem => {
+    const entry = items[index];
+    if (!entry || !entry.open || entry.item.type !== kind) {
+      throw new Error(`provider sent an event for ${kind} item ${index}, which is not open`);
+    }
+    return entry;
+  };
 
-    const start = (controller: Controller, index: number, item: OutputItem) => {
-      if (index !== items.length) throw new Error(`provider started item ${index}; expected item ${items.length}`);
-      items.push({ item, text: '', open: true });
-      send(controller, { type: 'response.output_item.added', output_index: index, item: snapshot(items[index]!, 'in_progress') });
-      if (item.type === 'message') {
-        send(controller, {
-          type: 'response.content_part.added',
-          item_id: item.id,
-          output_index: index,
-          content_index: 0,
-          part: { type: 'output_text', text: '', annotations: [] },
-        });
-      } else if (item.type === 'reasoning') {
-        send(controller, {
-          type: 'response.reasoning_summary_part.added',
-          item_id: item.id,
-          output_index: index,
-          summary_index: 0,
-          part: { type: 'summary_text', text: '' },
-        });
-      }
-    };
-
-    const close = (controller: Controller, index: number, status: 'completed' | 'incomplete' = 'completed') => {
-      const entry = items[index];
-      if (!entry || !entry.open) throw new Error(`provider ended item ${index}, which is not open`);
-      entry.open = false;
-      const { item } = entry;
-      if (item.type === 'message') {
-        const part = { type: 'output_text', text: entry.text, annotations: [] };
-        send(controller, { type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: entry.text, logprobs: [] });
-        send(controller, { type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part });
-      } else if (item.type === 'function_call') {
-        send(controller, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, name: item.name, arguments: entry.text });
-      } else if (item.type === 'reasoning') {
-        send(controller, { type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: 0, text: entry.text });
-        send(controller, { type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: entry.text } });
-      }
-      entry.closedAs = status;
-      send(controller, { type: 'response.output_item.done', output_index: index, item: snapshot(entry, status) });
-    };
-
-    const finish = async (controller: Controller, status: 'completed' | 'incomplete', reason?: IncompleteReason) => {
-      ended = true;
-      // Items the provider left open end with the response (incomplete when it was cut short).
-      for (let i = 0; i < items.length; i++) if (items[i]!.open) close(controller, i, status);
-      const output = items.map((entry) => snapshot(entry, entry.closedAs ?? 'completed'));
-      const response = draft.finish(status, output, usage, { incomplete_reason: reason });
-      call.end(status);
-      await onTerminal(response);
-      send(controller, { type: status === 'completed' ? 'response.completed' : 'response.incomplete', response });
-    };
-
-    const fail = async (controller: Controller, error: unknown) => {
-      ended = true;
-      const failure = toGatewayError(error);
-      const output = items.map((entry) => snapshot(entry, entry.open ? 'incomplete' : 'completed'));
-      const response = draft.finish('failed', output, usage, {
-        error: { code: failure.status >= 500 ? 'server_error' : (failure.code ?? 'invalid_request'), message: failure.message },
+  const start = (controller: Controller, index: number, item: OutputItem) => {
+    if (index !== items.length) throw new Error(`provider started item ${index}; expected item ${items.length}`);
+    items.push({ item, text: '', open: true });
+    send(controller, { type: 'response.output_item.added', output_index: index, item: snapshot(items[index]!, 'in_progress') });
+    if (item.type === 'message') {
+      send(controller, {
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
       });
-      call.end('failed', failure);
-      await onTerminal(response);
-      send(controller, { type: 'response.failed', response });
-    };
+    } else if (item.type === 'reasoning') {
+      send(controller, {
+        type: 'response.reasoning_summary_part.added',
+        item_id: item.id,
+        output_index: index,
+        summary_index: 0,
+        part: { type: 'summary_text', text: '' },
+      });
+    }
+  };
 
-    super({
-      start(controller) {
-        const announced = draft.inProgress();
-        send(controller, { type: 'response.created', response: announced });
-        send(controller, { type: 'response.in_progress', response: announced });
-      },
-      async transform(event, controller) {
-        if (ended) return;
-        try {
-          switch (event.type) {
-            case 'text.delta': {
-              const entry = items[event.index];
-              if (entry?.item.type === 'reasoning') {
-                itemAt(event.index, 'reasoning').text += event.delta;
-                send(controller, { type: 'response.reasoning_summary_text.delta', item_id: entry.item.id, output_index: event.index, summary_index: 0, delta: event.delta });
-              } else {
-                const open = itemAt(event.index, 'message');
-                open.text += event.delta;
-                send(controller, { type: 'response.output_text.delta', item_id: open.item.id, output_index: event.index, content_index: 0, delta: event.delta, logprobs: [] });
-              }
-              return;
-            }
-            case 'arguments.delta': {
-              const open = itemAt(event.index, 'function_call');
-              open.text += event.delta;
-              send(controller, { type: 'response.function_call_arguments.delta', item_id: open.item.id, output_index: event.index, delta: event.delta });
-              return;
-            }
-            case 'message.start':
-              return start(controller, event.index, { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] });
-            case 'reasoning.start':
-              return start(controller, event.index, { type: 'reasoning', id: newId('rs'), summary: [] });
-            case 'function_call.start':
-              return start(controller, event.index, {
-                type: 'function_call',
-                id: newId('fc'),
-                call_id: event.call_id,
-                name: event.name,
-                arguments: '',
-                status: 'in_progress',
-              });
-            case 'item.done':
-              return close(controller, event.index);
-            case 'usage':
-              usage = call.usage = event.usage;
-              return;
-            case 'done':
-              return await finish(controller, event.status, event.incomplete_reason);
-            case 'error':
-              return await fail(controller, event.error);
-          }
-        } catch (error) {
-          if (!ended) await fail(controller, error);
-        }
-      },
-      async flush(controller) {
-        if (!ended) await fail(controller, new Error('The provider ended the stream before the response was complete.'));
-      },
+  const close = (controller: Controller, index: number, status: 'completed' | 'incomplete' = 'completed') => {
+    const entry = items[index];
+    if (!entry || !entry.open) throw new Error(`provider ended item ${index}, which is not open`);
+    entry.open = false;
+    const { item } = entry;
+    if (item.type === 'message') {
+      const part = { type: 'output_text', text: entry.text, annotations: [] };
+      send(controller, { type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: entry.text, logprobs: [] });
+      send(controller, { type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part });
+    } else if (item.type === 'function_call') {
+      send(controller, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, name: item.name, arguments: entry.text });
+    } else if (item.type === 'reasoning') {
+      send(controller, { type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: 0, text: entry.text });
+      send(controller, { type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: entry.text } });
+    }
+    entry.closedAs = status;
+    send(controller, { type: 'response.output_item.done', output_index: index, item: snapshot(entry, status) });
+  };
+
+  const finish = async (controller: Controller, status: 'completed' | 'incomplete', reason?: IncompleteReason) => {
+    ended = true;
+    // Items the provider left open end with the response (incomplete when it was cut short).
+    for (let i = 0; i < items.length; i++) if (items[i]!.open) close(controller, i, status);
+    const output = items.map((entry) => snapshot(entry, entry.closedAs ?? 'completed'));
+    const response = draft.finish(status, output, usage, { incomplete_reason: reason });
+    call.end(status);
+    await onTerminal(response);
+    send(controller, { type: status === 'completed' ? 'response.completed' : 'response.incomplete', response });
+  };
+
+  const fail = async (controller: Controller, error: unknown) => {
+    ended = true;
+    const failure = toGatewayError(error);
+    const output = items.map((entry) => snapshot(entry, entry.open ? 'incomplete' : 'completed'));
+    const response = draft.finish('failed', output, usage, {
+      error: { code: failure.status >= 500 ? 'server_error' : (failure.code ?? 'invalid_request'), message: failure.message },
     });
-  }
+    call.end('failed', failure);
+    await onTerminal(response);
+    send(controller, { type: 'response.failed', response });
+  };
+
+  return {
+    start(controller) {
+      const announced = draft.inProgress();
+      send(controller, { type: 'response.created', response: announced });
+      send(controller, { type: 'response.in_progress', response: announced });
+    },
+    async transform(event, controller) {
+      if (ended) return;
+      try {
+        switch (event.type) {
+          case 'text.delta': {
+            const entry = items[event.index];
+            if (entry?.item.type === 'reasoning') {
+              itemAt(event.index, 'reasoning').text += event.delta;
+              send(controller, { type: 'response.reasoning_summary_text.delta', item_id: entry.item.id, output_index: event.index, summary_index: 0, delta: event.delta });
+            } else {
+              const open = itemAt(event.index, 'message');
+              open.text += event.delta;
+              send(controller, { type: 'response.output_text.delta', item_id: open.item.id, output_index: event.index, content_index: 0, delta: event.delta, logprobs: [] });
+            }
+            return;
+          }
+          case 'arguments.delta': {
+            const open = itemAt(event.index, 'function_call');
+            open.text += event.delta;
+            send(controller, { type: 'response.function_call_arguments.delta', item_id: open.item.id, output_index: event.index, delta: event.delta });
+            return;
+          }
+          case 'message.start':
+            return start(controller, event.index, { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] });
+          case 'reasoning.start':
+            return start(controller, event.index, { type: 'reasoning', id: newId('rs'), summary: [] });
+          case 'function_call.start':
+            return start(controller, event.index, {
+              type: 'function_call',
+              id: newId('fc'),
+              call_id: event.call_id,
+              name: event.name,
+              arguments: '',
+              status: 'in_progress',
+            });
+          case 'item.done':
+            return close(controller, event.index);
+          case 'usage':
+            usage = call.usage = event.usage;
+            return;
+          case 'done':
+            return await finish(controller, event.status, event.incomplete_reason);
+          case 'error':
+            return await fail(controller, event.error);
+        }
+      } catch (error) {
+        if (!ended) await fail(controller, error);
+      }
+    },
+    async flush(controller) {
+      if (!ended) await fail(controller, new Error('The provider ended the stream before the response was complete.'));
+    },
+  };
 }
 
 /** The item as it stands, with its accumulated text, in the Responses API's shape. */

@@ -1,30 +1,30 @@
+import { pullOf, streamOf } from './pull.ts';
+
 /**
  * Turns a stream that may error into one that ends with a final `{type:
  * 'error'}` value instead, so the stages after it (metering, encoding) can
  * report the failure in-band (`response.failed`) rather than cut the client's
  * stream short. Cancellation passes through to the source.
  */
-export function catchStreamErrors<T>(source: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
-  if (errorSafe.has(source)) return source;
-  const reader = source.getReader();
-  return markErrorSafe(new ReadableStream<T | { type: 'error'; error: unknown }>(
-    {
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
-        } catch (error) {
-          controller.enqueue({ type: 'error', error });
-          controller.close();
-        }
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
+export function catchStreamErrors<T>(stream: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
+  if (errorSafe.has(stream)) return stream;
+  const source = pullOf(stream);
+  let ended = false;
+  return markErrorSafe(streamOf<T | { type: 'error'; error: unknown }>({
+    async next() {
+      if (ended) return undefined;
+      try {
+        return await source.next();
+      } catch (error) {
+        ended = true;
+        return [{ type: 'error', error }];
+      }
     },
-    { highWaterMark: 0 },
-  ));
+    cancel(reason) {
+      ended = true;
+      return source.cancel(reason);
+    },
+  }));
 }
 
 const errorSafe = new WeakSet<ReadableStream>();

@@ -1,5 +1,15 @@
 import type { RequestScope } from '../core/request-scope.ts';
-import type { LiveStream } from '../core/live-streams.ts';
+import type { ByteSink, LiveStream } from '../core/live-streams.ts';
+import { pullOf, type Pull } from './pull.ts';
+
+/**
+ * A streamed response body on its way to the client: batches of whole SSE
+ * events, each batch what one upstream read produced. Whoever delivers it
+ * attaches the sink that keep-alive comments are written to between batches.
+ */
+export interface Delivery extends Pull<Uint8Array> {
+  attach(sink: ByteSink): void;
+}
 
 /**
  * The last stage before the client: ends the request scope when the body has
@@ -9,44 +19,124 @@ import type { LiveStream } from '../core/live-streams.ts';
  *
  * While it runs, the stream is registered with the gateway's live streams
  * (`scope.liveStreams`), which write keep-alive comments into it during
- * silences: each chunk of `source` must be whole SSE events, so a comment
+ * silences: each batch of `source` must be whole SSE events, so a comment
  * always falls between two events. A stream whose terminal event was a
  * failure (`scope.error` set) ends with the outcome `failed`.
+ *
+ * The result is an SSE response whose body is a standard stream with one
+ * chunk per batch: one write per upstream read, however many events it held.
+ * An adapter that writes to its socket itself takes the batches with
+ * `takeDelivery` instead.
  */
-export function trackDelivery(source: ReadableStream<Uint8Array>, scope: RequestScope): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  const registry = scope.liveStreams;
-  let live: LiveStream | undefined;
-  scope.defer();
+export function deliveryResponse(source: ReadableStream<Uint8Array>, scope: RequestScope, init: ResponseInit): Response {
+  const delivery = deliveryOf(pullOf(source), scope);
+  const response = new Response(bodyOf(delivery), init);
+  responses.set(response, delivery);
+  return response;
+}
+
+/**
+ * The delivery behind a response that `deliveryResponse` made, for an
+ * adapter that writes the batches to its socket directly (no stream hop, one
+ * write per batch) and attaches its own sink for keep-alive comments. The
+ * response's body must then not be read: it fails if it is. Undefined for
+ * any other response.
+ */
+export function takeDelivery(response: Response): Delivery | undefined {
+  const delivery = responses.get(response);
+  if (!delivery) return undefined;
+  responses.delete(response);
+  taken.add(delivery);
+  return delivery;
+}
+
+const responses = new WeakMap<Response, Delivery>();
+const taken = new WeakSet<Delivery>();
+
+/** The body as a standard stream: one chunk per batch. */
+function bodyOf(delivery: Delivery): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        if (registry) registry.add((live = { scope, controller, wrote: true }));
+        delivery.attach({
+          get idle() {
+            return (controller.desiredSize ?? -1) >= 0;
+          },
+          write: (chunk) => controller.enqueue(chunk),
+        });
       },
       async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            if (live) registry!.delete(live);
-            controller.close();
-            scope.end(scope.error === undefined ? 'completed' : 'failed');
-          } else {
-            if (live) live.wrote = true;
-            scope.responseBytes += value.byteLength;
-            controller.enqueue(value);
-          }
-        } catch (error) {
-          if (live) registry!.delete(live);
-          scope.end('failed');
-          controller.error(error);
+        if (taken.has(delivery)) {
+          controller.error(new TypeError('the body is being delivered by the adapter'));
+          return;
         }
+        let batch: Uint8Array[] | undefined;
+        try {
+          batch = await delivery.next();
+        } catch (error) {
+          controller.error(error);
+          return;
+        }
+        if (batch === undefined) controller.close();
+        else controller.enqueue(batch.length === 1 ? batch[0]! : concat(batch));
       },
       cancel(reason) {
-        if (live) registry!.delete(live);
-        scope.end('cancelled');
-        return reader.cancel(reason);
+        return delivery.cancel(reason);
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+function deliveryOf(source: Pull<Uint8Array>, scope: RequestScope): Delivery {
+  const registry = scope.liveStreams;
+  let live: LiveStream | undefined;
+  let over = false;
+  scope.defer();
+  if (registry) registry.add((live = { scope, sink: undefined, wrote: true }));
+  const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
+    if (over) return;
+    over = true;
+    if (live) registry!.delete(live);
+    scope.end(outcome);
+  };
+  return {
+    attach(sink) {
+      if (live) live.sink = sink;
+    },
+    async next() {
+      if (over) return undefined;
+      let batch: Uint8Array[] | undefined;
+      try {
+        batch = await source.next();
+      } catch (error) {
+        finish('failed');
+        throw error;
+      }
+      if (over) return undefined;
+      if (batch === undefined) {
+        finish(scope.error === undefined ? 'completed' : 'failed');
+        return undefined;
+      }
+      if (live) live.wrote = true;
+      for (let i = 0; i < batch.length; i++) scope.responseBytes += batch[i]!.byteLength;
+      return batch;
+    },
+    cancel(reason) {
+      finish('cancelled');
+      return source.cancel(reason);
+    },
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SseBufferOverflowError, SseDecoder, type SseMessage } from '../../src/streaming/sse-decoder.ts';
-import { SseDecoderStream } from '../../src/streaming/sse-decoder-stream.ts';
+import { SseBytesDecoder } from '../../src/streaming/sse-bytes-decoder.ts';
 
 function decode(chunks: string[], maxBufferSize?: number): { messages: SseMessage[]; comments: string[] } {
   const messages: SseMessage[] = [];
@@ -51,23 +51,19 @@ describe('SseDecoder', () => {
     assert.deepEqual(decode([...SAMPLE]).messages, EXPECTED);
   });
 
-  test('every byte split through the TransformStream (UTF-8 characters split across chunks)', async () => {
+  test('every byte split through the bytes decoder (UTF-8 characters split across chunks)', () => {
     const bytes = new TextEncoder().encode(SAMPLE);
-    const run = async (chunks: Uint8Array[]) => {
-      const source = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (const chunk of chunks) controller.enqueue(chunk);
-          controller.close();
-        },
-      });
+    const run = (chunks: Uint8Array[]) => {
       const out: SseMessage[] = [];
-      for await (const message of source.pipeThrough(new SseDecoderStream())) out.push(message);
+      const decoder = new SseBytesDecoder({ onMessage: (message) => out.push(message) });
+      for (const chunk of chunks) decoder.feed(chunk);
+      decoder.end();
       return out;
     };
     for (let i = 0; i <= bytes.length; i++) {
-      assert.deepEqual(await run([bytes.slice(0, i), bytes.slice(i)]), EXPECTED, `split at byte ${i}`);
+      assert.deepEqual(run([bytes.slice(0, i), bytes.slice(i)]), EXPECTED, `split at byte ${i}`);
     }
-    assert.deepEqual(await run([...bytes].map((b) => Uint8Array.of(b))), EXPECTED, 'byte by byte');
+    assert.deepEqual(run([...bytes].map((b) => Uint8Array.of(b))), EXPECTED, 'byte by byte');
   });
 
   test('an event larger than one chunk is assembled', () => {

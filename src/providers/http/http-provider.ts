@@ -1,9 +1,9 @@
 import { secretList } from '../../errors/redact.ts';
-import { SseDecoderStream } from '../../streaming/sse-decoder-stream.ts';
+import { streamOf } from '../../streaming/pull.ts';
 import { UpstreamFailure } from '../../errors/upstream-failure.ts';
 import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import type { StreamTranslator } from './stream-translator.ts';
-import { TranslateStream } from './translate-stream.ts';
+import { UpstreamEvents } from './upstream-events.ts';
 import { unreadable } from './upstream-error.ts';
 import { UpstreamExchange, type UpstreamFetch, type UpstreamSettings } from './upstream-exchange.ts';
 
@@ -93,12 +93,7 @@ export abstract class HttpProvider implements Provider {
       throw unreadable(this.name, new Error('the response has no body'), 'a stream', this.upstream.secrets);
     }
     // Comments (`: keep-alive`) are not progress: an upstream that sends only those is stalled.
-    const decoder = new SseDecoderStream({ maxBufferSize: this.upstream.maxEventBytes, mapError: (error) => exchange.failure(error) });
-    const events = decoder.readable.pipeThrough(new TranslateStream(translator, exchange, this.name, this.upstream.secrets));
-    // Not pipeThrough: a connection that breaks mid-stream must reach the client as this provider's failure,
-    // so its error is caught here and mapped, instead of travelling down the stages as a bare network error.
-    response.body.pipeTo(decoder.writable, { preventAbort: true }).catch((error: unknown) => exchange.broke(error));
-    return events;
+    return streamOf(new UpstreamEvents(response.body, translator, exchange, this.name, this.upstream.secrets, this.upstream.maxEventBytes));
   }
 
   /**

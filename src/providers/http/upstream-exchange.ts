@@ -178,12 +178,6 @@ export class UpstreamExchange {
     return UpstreamFailure.connect(provider, describe(error), secrets, error);
   }
 
-  /** The upstream body failed mid-stream (or was cut off by a time limit): fail the stream with what that means. */
-  broke(error: unknown): void {
-    this.end();
-    this.sink?.error(this.failure(error));
-  }
-
   private fail(error: unknown, what?: string, upstreamStatus?: number): unknown {
     this.end();
     return this.failure(error, what, upstreamStatus);

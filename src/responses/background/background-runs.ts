@@ -11,9 +11,10 @@ import type { Logger } from '../../observability/logger.ts';
 import type { ModelPipeline } from '../../pipeline/model-pipeline.ts';
 import type { Route } from '../../providers/model-router.ts';
 import { SSE_HEADERS, sseEvent } from '../../streaming/sse.ts';
-import { trackDelivery } from '../../streaming/track-delivery.ts';
+import { deliveryResponse } from '../../streaming/track-delivery.ts';
 import type { ResponseDraft } from '../response-draft.ts';
-import { ResponsesStreamEncoder } from '../responses-stream-encoder.ts';
+import { responsesStreamTransformer } from '../responses-stream-encoder.ts';
+import { transformStream } from '../../streaming/transform-pull.ts';
 import { BackgroundRun } from './background-run.ts';
 
 /** At shutdown, how long cancelled runs get to save their final object. */
@@ -88,7 +89,7 @@ export class BackgroundRuns implements Lifecycle {
     const queued = run.current();
     run.done = Promise.resolve().then(() => this.execute(run, spec));
     if (!spec.stream) return jsonResponse(queued);
-    return new Response(trackDelivery(run.follow(-1), creator), { headers: SSE_HEADERS });
+    return deliveryResponse(run.follow(-1), creator, { headers: SSE_HEADERS });
   }
 
   /** A run still known here (running, or finished recently). */
@@ -108,7 +109,7 @@ export class BackgroundRuns implements Lifecycle {
         code: 'invalid_value',
       });
     }
-    return new Response(trackDelivery(run.follow(startingAfter), creator), { headers: SSE_HEADERS });
+    return deliveryResponse(run.follow(startingAfter), creator, { headers: SSE_HEADERS });
   }
 
   /** Cancels a run; resolves with its final object (unchanged when it had already ended). */
@@ -143,8 +144,8 @@ export class BackgroundRuns implements Lifecycle {
       if (run.cancelRequested) throw new DOMException('The response was cancelled.', 'AbortError');
       run.status = 'in_progress';
       const events = await pipeline.stream(run.call);
-      const encoder = new ResponsesStreamEncoder(spec.draft, run.call, (response) => this.settle(run, spec, response));
-      run.reader = events.pipeThrough(encoder).getReader();
+      const encoder = responsesStreamTransformer(spec.draft, run.call, (response) => this.settle(run, spec, response));
+      run.reader = transformStream(events, encoder).getReader();
       if (run.cancelRequested) void run.reader.cancel().catch(() => {});
       for (;;) {
         const { done, value } = await run.reader.read();

@@ -1,0 +1,58 @@
+import type { ServerResponse } from 'node:http';
+import type { Delivery } from '../streaming/track-delivery.ts';
+
+/**
+ * Writes a streamed response to node:http itself: the status and headers,
+ * then each batch of the delivery (what one upstream read produced, however
+ * many events) as one corked write, waiting for 'drain' when the client
+ * reads slowly. Keep-alive comments go to the socket only when nothing is
+ * waiting in it. A client that goes away cancels the delivery (the upstream
+ * request is stopped with it); a delivery that fails destroys the connection,
+ * as a body stream that errors does.
+ */
+export async function writeDelivery(response: Response, delivery: Delivery, outgoing: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  let closed = false;
+  let wake: (() => void) | undefined;
+  outgoing.on('close', () => {
+    closed = true;
+    wake?.();
+    if (!outgoing.writableFinished) void delivery.cancel(new Error('the client closed the connection')).catch(() => {});
+  });
+  outgoing.on('drain', () => wake?.());
+  delivery.attach({
+    get idle() {
+      return !closed && outgoing.writableLength === 0;
+    },
+    write(chunk) {
+      if (closed) throw new Error('closed');
+      outgoing.write(chunk);
+    },
+  });
+  outgoing.writeHead(response.status, headers);
+  outgoing.flushHeaders();
+  try {
+    for (;;) {
+      const batch = await delivery.next();
+      if (closed) return;
+      if (batch === undefined) break;
+      if (batch.length === 1) outgoing.write(batch[0]);
+      else {
+        outgoing.cork();
+        for (const chunk of batch) outgoing.write(chunk);
+        outgoing.uncork();
+      }
+      if (outgoing.writableNeedDrain) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        if (closed) return;
+      }
+    }
+    outgoing.end();
+  } catch (error) {
+    outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+}
