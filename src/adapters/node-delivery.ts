@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import type { Delivery } from '../streaming/track-delivery.ts';
+import { concatBytes, type Delivery } from '../streaming/track-delivery.ts';
 
 /**
  * Writes a streamed response to node:http itself: the status and headers,
  * then each batch of the delivery (what one upstream read produced, however
- * many events) as one corked write, waiting for 'drain' when the client
+ * many events) as one write, waiting for 'drain' when the client
  * reads slowly. Keep-alive comments go to the socket only when nothing is
  * waiting in it. A client that goes away cancels the delivery (the upstream
  * request is stopped with it); a delivery that fails destroys the connection,
@@ -39,12 +39,8 @@ export async function writeDelivery(response: Response, delivery: Delivery, outg
       const batch = await delivery.next();
       if (closed) return;
       if (batch === undefined) break;
-      if (batch.length === 1) outgoing.write(batch[0]);
-      else {
-        outgoing.cork();
-        for (const chunk of batch) outgoing.write(chunk);
-        outgoing.uncork();
-      }
+      // One write: node:http frames every write as its own chunk, corked or not.
+      outgoing.write(batch.length === 1 ? batch[0]! : concatBytes(batch));
       if (outgoing.writableNeedDrain) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;

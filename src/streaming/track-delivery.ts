@@ -78,7 +78,7 @@ function bodyOf(delivery: Delivery): ReadableStream<Uint8Array> {
           return;
         }
         if (batch === undefined) controller.close();
-        else controller.enqueue(batch.length === 1 ? batch[0]! : concat(batch));
+        else controller.enqueue(batch.length === 1 ? batch[0]! : concatBytes(batch));
       },
       cancel(reason) {
         return delivery.cancel(reason);
@@ -129,7 +129,8 @@ function deliveryOf(source: Pull<Uint8Array>, scope: RequestScope): Delivery {
   };
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** The chunks of a batch as one. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const chunk of chunks) length += chunk.byteLength;
   const out = new Uint8Array(length);

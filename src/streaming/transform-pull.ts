@@ -85,7 +85,8 @@ export function transformPull<I, O>(source: Pull<I>, transformer: Transformer<I,
         }
       } catch (error) {
         if (cancelled) return undefined;
-        const reason = failed ? failed.reason : error;
+        failed ??= { reason: error };
+        const reason = failed.reason;
         if (!ended) {
           ended = true;
           await source.cancel(reason).catch(() => {});

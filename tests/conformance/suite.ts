@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeUpstream } from '../fakes/fake-upstream.ts';
 import { anthropicWire } from '../fakes/wire/anthropic-wire.ts';
+import { chatCompletionsWire } from '../fakes/wire/chat-completions-wire.ts';
 import { OtlpReceiver } from '../fakes/otlp-receiver.ts';
 import { fakeProviderCases, providersOf, type FakeProviderCase } from '../helpers/fake-providers.ts';
 import { parseExposition, sample } from '../helpers/metrics.ts';
@@ -234,6 +235,39 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       controller.abort();
       const upstream = await fake.waitFor((r) => r.model === 'conf-long' && r.closedEarly, 1_500);
       assert.ok(upstream.closedEarly);
+    });
+
+    test('events that arrive in one upstream read reach the client in one write, not one write per event', async () => {
+      // 40 deltas in a single write of the upstream: the gateway's answer is a handful of HTTP chunks.
+      const script = { kind: 'text' as const, chunks: Array.from({ length: 40 }, (_, i) => ` t${i}`) };
+      const rendered = chatCompletionsWire.stream(script, { model: 'conf-batched', includeUsage: false });
+      fake.script('conf-batched', { kind: 'raw', respond: (res) => void res.writeHead(200, { 'content-type': 'text/event-stream' }).end([...rendered.head, ...rendered.body, ...rendered.tail].join('')) });
+      const { port } = new URL(server.baseUrl);
+      const body = JSON.stringify({ model: 'openai_chat/conf-batched', messages: [{ role: 'user', content: 'x' }], stream: true });
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+      });
+      const head = raw.indexOf('\r\n\r\n');
+      assert.match(raw.slice(0, head), /transfer-encoding: chunked/i);
+      const chunks: string[] = [];
+      for (let at = head + 4; ; ) {
+        const eol = raw.indexOf('\r\n', at);
+        const size = parseInt(raw.slice(at, eol), 16);
+        if (!(size > 0)) break;
+        chunks.push(raw.slice(eol + 2, eol + 2 + size));
+        at = eol + 2 + size + 2;
+      }
+      const deltas = chunks.join('').split('\n\n').filter((e) => e.includes('"content":" t'));
+      assert.equal(deltas.length, 40);
+      assert.ok(chunks.join('').endsWith('data: [DONE]\n\n'));
+      // The role chunk, then what the one upstream read produced (a runtime may split a large write).
+      assert.ok(chunks.length <= 4, `${chunks.length} HTTP chunks for 40 events that arrived together`);
     });
 
     test('SDK responses.create', async () => {

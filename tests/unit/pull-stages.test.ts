@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { pullOf, streamOf, type Pull } from '../../src/streaming/pull.ts';
+import { transformPull, transformStream } from '../../src/streaming/transform-pull.ts';
+
+/** A source of the given batches that records what was asked of it. */
+function batches<T>(list: T[][], options: { failAt?: number; error?: unknown } = {}) {
+  const log = { nexts: 0, cancelled: [] as unknown[] };
+  let at = 0;
+  const source: Pull<T> = {
+    async next() {
+      log.nexts++;
+      if (options.failAt === at) throw options.error;
+      return at < list.length ? list[at++] : undefined;
+    },
+    async cancel(reason) {
+      log.cancelled.push(reason);
+    },
+  };
+  return { source, log };
+}
+
+async function drain<T>(source: Pull<T>): Promise<T[][]> {
+  const out: T[][] = [];
+  for (let batch = await source.next(); batch !== undefined; batch = await source.next()) out.push(batch);
+  return out;
+}
+
+async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of stream as unknown as AsyncIterable<T>) out.push(value);
+  return out;
+}
+
+describe('pull stages', () => {
+  test('a stream made by streamOf gives its source back to pullOf, once, and is locked from then on', async () => {
+    const { source } = batches([[1, 2], [3]]);
+    const stream = streamOf(source);
+    assert.equal(pullOf(stream), source);
+    assert.ok(stream.locked, 'nobody else can read it');
+    assert.throws(() => stream.getReader());
+  });
+
+  test('read as a standard stream, it yields every value of every batch in order, and cancel reaches the source', async () => {
+    assert.deepEqual(await readAll(streamOf(batches([[1, 2], [3], [4, 5, 6]]).source)), [1, 2, 3, 4, 5, 6]);
+    const { source, log } = batches([[1], [2]]);
+    const reader = streamOf(source).getReader();
+    assert.deepEqual(await reader.read(), { done: false, value: 1 });
+    await reader.cancel('gone');
+    assert.deepEqual(log.cancelled, ['gone']);
+  });
+
+  test('pullOf an ordinary stream reads it one value a batch, and cancels it', async () => {
+    let cancelled: unknown;
+    const stream = new ReadableStream<number>({
+      start(controller) {
+        controller.enqueue(1);
+        controller.enqueue(2);
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const source = pullOf(stream);
+    assert.deepEqual(await source.next(), [1]);
+    assert.deepEqual(await source.next(), [2]);
+    await source.cancel('stop');
+    assert.equal(cancelled, 'stop');
+  });
+
+  test('transformPull: start first, each batch transformed value by value into one batch, flush at the end', async () => {
+    const seen: string[] = [];
+    const stage = transformPull<number, string>(batches([[1, 2], [3]]).source, {
+      start(controller) {
+        seen.push('start');
+        controller.enqueue('head');
+      },
+      async transform(value, controller) {
+        seen.push(`t${value}`);
+        if (value !== 2) controller.enqueue(`v${value}`);
+        controller.enqueue(`w${value}`);
+      },
+      flush(controller) {
+        seen.push('flush');
+        controller.enqueue('tail');
+      },
+    });
+    assert.deepEqual(await drain(stage), [['head'], ['v1', 'w1', 'w2'], ['v3', 'w3'], ['tail']]);
+    assert.deepEqual(seen, ['start', 't1', 't2', 't3', 'flush']);
+    assert.equal(await stage.next(), undefined, 'ended stays ended');
+  });
+
+  test('transformPull: a batch that produces nothing is skipped, not returned empty', async () => {
+    const stage = transformPull<number, number>(batches([[1], [2], [3]]).source, {
+      transform(value, controller) {
+        if (value === 3) controller.enqueue(value);
+      },
+    });
+    assert.deepEqual(await drain(stage), [[3]]);
+  });
+
+  test('transformPull: a transform that throws, or errors the controller, cancels the source and rejects with that error', async () => {
+    for (const fail of ['throw', 'error'] as const) {
+      const { source, log } = batches([[1, 2, 3]]);
+      const boom = new Error(`boom by ${fail}`);
+      const stage = transformPull<number, number>(source, {
+        transform(value, controller) {
+          if (value === 2) {
+            if (fail === 'throw') throw boom;
+            controller.error(boom);
+            return;
+          }
+          controller.enqueue(value);
+        },
+      });
+      await assert.rejects(stage.next(), boom);
+      assert.deepEqual(log.cancelled, [boom]);
+      await assert.rejects(stage.next(), boom, 'a failed stage keeps failing');
+    }
+  });
+
+  test('transformPull: a failing source cancels nothing more and rejects with its error; flush is not called', async () => {
+    const boom = new Error('source broke');
+    let flushed = false;
+    const stage = transformPull<number, number>(batches([[1]], { failAt: 1, error: boom }).source, {
+      flush() {
+        flushed = true;
+      },
+    });
+    assert.deepEqual(await stage.next(), [1]);
+    await assert.rejects(stage.next(), boom);
+    assert.equal(flushed, false);
+  });
+
+  test('transformPull: cancelled while it waits for the source, it ends without flush and cancels the source', async () => {
+    let release!: (batch: number[] | undefined) => void;
+    const cancelled: unknown[] = [];
+    const source: Pull<number> = {
+      next: () => new Promise((resolve) => (release = resolve)),
+      async cancel(reason) {
+        cancelled.push(reason);
+      },
+    };
+    let flushed = false;
+    const stage = transformPull<number, number>(source, {
+      flush(controller) {
+        flushed = true;
+        controller.enqueue(-1);
+      },
+    });
+    const pending = stage.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    await stage.cancel('client gone');
+    release(undefined);
+    assert.equal(await pending, undefined);
+    assert.equal(flushed, false, 'a cancelled stage does not flush: its consumer has gone');
+    assert.deepEqual(cancelled, ['client gone']);
+  });
+
+  test('transformStream reads the same as pipeThrough(new TransformStream(transformer)) for an ordinary source', async () => {
+    const transformer = (): Transformer<number, number> => ({
+      start: (c) => c.enqueue(0),
+      transform: (v, c) => {
+        c.enqueue(v * 10);
+        c.enqueue(v * 10 + 1);
+      },
+      flush: (c) => c.enqueue(99),
+    });
+    const source = () =>
+      new ReadableStream<number>({
+        start(controller) {
+          for (const v of [1, 2, 3]) controller.enqueue(v);
+          controller.close();
+        },
+      });
+    const piped = await readAll(source().pipeThrough(new TransformStream(transformer())));
+    assert.deepEqual(await readAll(transformStream(source(), transformer())), piped);
+    assert.deepEqual(await readAll(transformStream(streamOf(batches([[1, 2], [3]]).source), transformer())), piped);
+  });
+});
