@@ -23,6 +23,7 @@ import { pairedRatio, spread, type Spread } from './lib/stats.ts';
 import { checkTargets, summarize, type TargetInput } from './lib/targets.ts';
 import { checkFloors, type FloorFigures } from './lib/floor-targets.ts';
 import { runWrk, type LoadResult } from './lib/wrk.ts';
+import { concurrencyFigures, type ConcurrencyFigures } from './lib/concurrency.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'node_modules', '.bin');
@@ -99,6 +100,14 @@ const FLOOR_COMMANDS: Record<string, [string, string[]]> = {
   bun: [join(BIN, 'bun'), ['bench/floors/bun.ts']],
   deno: [join(BIN, 'deno'), ['run', '-A', 'bench/floors/deno.ts']],
 };
+/**
+ * Concurrent streams: 1,000 realistic streams at once on the `off` gateway
+ * (the quick run: 100, to show it works). A realistic stream is about 0.7 s
+ * unloaded (200 ms, then 50 events 10 ms apart).
+ */
+const CONCURRENCY = QUICK ? { streams: 100, seconds: 2 } : { streams: 1000, seconds: 8 };
+const REALISTIC_STREAM_SECONDS = 0.2 + 50 * 0.01;
+
 const chatBody = (model: string, stream: boolean) => JSON.stringify({ model, messages: [{ role: 'user', content: 'How much does the gateway itself cost?' }], stream });
 
 const body = (model: string, stream: boolean) => JSON.stringify({ model, input: 'How much does the gateway itself cost?', stream });
@@ -176,6 +185,7 @@ export interface RuntimeFigures {
   direct: Record<string, { saturationRps?: number; pacedP50Us: number }>;
   peer?: { name: string; runtime: string; rows: Array<{ workload: string; ours: { rps: number; p50Us: number }; peer: { rps: number; p50Us: number } }>; note?: string };
   floor?: FloorFigures;
+  concurrency?: ConcurrencyFigures;
 }
 
 async function benchRuntime(runtime: string, upstream: string, otlp: string): Promise<RuntimeFigures> {
@@ -280,6 +290,7 @@ async function benchRuntime(runtime: string, upstream: string, otlp: string): Pr
   }
 
   figures.floor = await benchFloor(runtime, upstream, gateways.get('off')!);
+  figures.concurrency = await benchConcurrency(runtime, gateways.get('off')!);
   figures.peer = await benchPeer(runtime, upstream, gateways.get('production')!);
   for (const { child } of gateways.values()) await stop(child);
   return figures;
@@ -315,6 +326,16 @@ async function benchFloor(runtime: string, upstream: string, off: { child: Child
   } finally {
     await stop(child);
   }
+}
+
+/** Many realistic streams at once on the `off` gateway; errors are counted, not thrown. */
+async function benchConcurrency(runtime: string, off: { child: ChildProcess; url: string }): Promise<ConcurrencyFigures> {
+  const { streams, seconds } = CONCURRENCY;
+  const before = cpuSeconds(off.child.pid!);
+  const load = await runWrk({ url: `${off.url}/v1/chat/completions`, body: chatBody('bench-realistic-chat', true), cpu: LOAD_CPU, connections: streams, seconds, headers: GATEWAY_HEADERS });
+  const cpu = cpuSeconds(off.child.pid!) - before;
+  process.stdout.write('.');
+  return concurrencyFigures(runtime, streams, load, cpu, 50, REALISTIC_STREAM_SECONDS);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { perEvent, type FloorFigures } from './floor-targets.ts';
+import { renderConcurrency, type ConcurrencyFigures } from './concurrency.ts';
 import { median, pairedRatio, percent } from './stats.ts';
 import type { Outcome, TargetSummary, TargetVerdict } from './targets.ts';
 
@@ -29,6 +30,8 @@ export interface ReportRun {
     peer?: { name: string; runtime: string; rows: Array<{ workload: string; ours: { rps: number; p50Us: number }; peer: { rps: number; p50Us: number } }>; note?: string };
     /** The gateway (`off`, Chat Completions) against its runtime's floor proxy, per round. */
     floor?: FloorFigures;
+    /** Many realistic streams at once on the `off` gateway. */
+    concurrency?: ConcurrencyFigures;
   }>;
   targets: { verdicts: TargetVerdict[]; summary: TargetSummary[] };
   /** Verdicts of the gateway ÷ floor ratios (bench/lib/floor-targets.ts). */
@@ -65,6 +68,7 @@ export function renderReport(run: ReportRun): string {
   for (const v of run.targets.verdicts) lines.push(`| ${v.runtime} | ${v.target} | ${v.workload} | ${v.measure} | ${withRange(v.ratio, v.low, v.high)} | ${verdictText(run, v.outcome)} |`);
   lines.push('', '</details>', '');
   lines.push(...renderFloors(run));
+  lines.push(...renderConcurrency(run.results.flatMap((r) => (r.concurrency ? [r.concurrency] : []))));
 
   for (const r of run.results) {
     lines.push(`### ${r.runtime} (${r.version})`, '');
@@ -149,6 +153,7 @@ export function renderSummary(run: ReportRun): string {
   }
   lines.push('');
   lines.push(...renderFloors(run));
+  lines.push(...renderConcurrency(run.results.flatMap((r) => (r.concurrency ? [r.concurrency] : []))));
   const peers = run.results.filter((r) => r.peer && r.peer.rows.length > 0);
   if (peers.length > 0) {
     lines.push('Against a peer gateway ([@portkey-ai/gateway](https://www.npmjs.com/package/@portkey-ai/gateway)), both on Chat Completions to the same upstream, ours in the `production` profile:', '');
