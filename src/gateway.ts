@@ -77,6 +77,13 @@ export interface GatewayDeps {
   requestHooks?: RequestHooks;
   /** The runtime's WebSocket upgrade (Hono's helper for it), for the Responses API's WebSocket mode; absent: not offered. */
   upgradeWebSocket?: WebSocketUpgrade;
+  /**
+   * Told the size of each request body read that came without Content-Length
+   * (chunked), of each one decoded from a Content-Encoding (decoded bytes),
+   * and of each WebSocket message: the adapters count these, besides the
+   * Content-Length they see themselves, towards collections after large bodies.
+   */
+  bodyRead?: (bytes: number) => void;
 }
 
 export interface Gateway {
@@ -213,6 +220,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         logger,
         config: config.server.websocket,
         maxMessageBytes: config.server.max_request_body_size,
+        bodyRead: deps.bodyRead,
         limits: config.server.limits,
         connections: webSockets,
         tracer: tracing?.tracer,
@@ -223,8 +231,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         compaction: new CompactionService({ pipeline, store, sealer, now }),
         maxBodySize: config.server.max_request_body_size,
         limits: config.server.limits,
+        bodyRead: deps.bodyRead,
       });
-      chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size, config.server.limits);
+      chatCompletionsRoutes(api, new ChatCompletionsService({ pipeline, now }), config.server.max_request_body_size, config.server.limits, deps.bodyRead);
     },
   });
 

@@ -17,10 +17,15 @@ if (Deno.args[0] === 'keys') {
 try {
   const env = denoEnv();
   const { config, source } = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path));
-  const gateway = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno }, upgradeWebSocket: (c, events) => upgradeWebSocket(c, events) });
-  const { hostname, port } = listenAddress(config, env);
   // Garbage of large bodies, collected in time: see collectAfterBodies.
-  const countBody = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
+  const bodies = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
+  const gateway = createGateway(config, {
+    env,
+    runtime: { name: 'deno', version: Deno.version.deno },
+    upgradeWebSocket: (c, events) => upgradeWebSocket(c, events),
+    bodyRead: (bytes) => bodies.read(bytes),
+  });
+  const { hostname, port } = listenAddress(config, env);
   const server = Deno.serve(
     {
       hostname,
@@ -28,7 +33,7 @@ try {
       onListen: (addr) => logStarted(gateway, 'deno', Deno.version.deno, `http://${addr.hostname.includes(':') ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`, source),
     },
     (request, info) => {
-      countBody(request.headers.get('content-length'));
+      bodies.declared(request.headers.get('content-length'));
       return gateway.fetch(request, denoPeer(info));
     },
   );

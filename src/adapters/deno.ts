@@ -12,9 +12,16 @@ import { v8MajorCollection } from './v8-major-collection.ts';
  * To let the gateway listen on `server.address` itself, run deno-run.ts.
  */
 const env = denoEnv();
+// Garbage of large bodies, collected in time: see collectAfterBodies.
+const bodies = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
 const gateway = await loadConfig(Deno.args, env, (path) => Deno.readTextFile(path)).then(
   ({ config, source }) => {
-    const created = createGateway(config, { env, runtime: { name: 'deno', version: Deno.version.deno }, upgradeWebSocket: (c, events) => upgradeWebSocket(c, events) });
+    const created = createGateway(config, {
+      env,
+      runtime: { name: 'deno', version: Deno.version.deno },
+      upgradeWebSocket: (c, events) => upgradeWebSocket(c, events),
+      bodyRead: (bytes) => bodies.read(bytes),
+    });
     logStarted(created, 'deno', Deno.version.deno, 'deno serve', source);
     return created;
   },
@@ -33,12 +40,9 @@ onDenoSignals(
   }),
 );
 
-// Garbage of large bodies, collected in time: see collectAfterBodies.
-const countBody = collectAfterBodies(v8MajorCollection(), 16 * 1024 * 1024);
-
 export default {
   fetch: (request, info) => {
-    countBody(request.headers.get('content-length'));
+    bodies.declared(request.headers.get('content-length'));
     return gateway.fetch(request, denoPeer(info));
   },
 } satisfies Deno.ServeDefaultExport;

@@ -1,3 +1,4 @@
+import { jsonBytes } from './json-bytes.ts';
 import { MAX_CONVERSATION_TURNS, type ConversationStore, type StoreCall, type StoredTurn } from './store.ts';
 
 export interface MemoryStoreOptions {
@@ -31,7 +32,6 @@ interface Entry {
  * at the front and are dropped there, in O(1) per entry, and eviction takes
  * the front too.
  */
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function decode(entry: Entry): StoredTurn {
@@ -85,7 +85,7 @@ export class MemoryStore implements ConversationStore {
 
   async create(call: StoreCall, turn: StoredTurn): Promise<void> {
     this.dropExpired();
-    const data = encoder.encode(JSON.stringify(turn));
+    const data = jsonBytes(turn);
     const bytes = data.byteLength;
     if (bytes > this.maxBytes) throw new Error(`the response takes ${bytes} bytes, more than conversations.max_bytes (${this.maxBytes})`);
     const expiresAt = this.now() + this.ttl;

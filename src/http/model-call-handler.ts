@@ -16,6 +16,8 @@ export interface ModelCallOptions {
   limits: RequestLimits;
   /** The body's list of input items (`input`, `messages`), held to `limits.max_input_items`. */
   inputKey: string;
+  /** Told the size of a body read without Content-Length, or decoded from a Content-Encoding (see readJsonBody). */
+  bodyRead?: ((bytes: number) => void) | undefined;
 }
 
 /**
@@ -26,11 +28,11 @@ export interface ModelCallOptions {
  * cancellation, which every runtime reports alike), note the client's own
  * time limit, hand over.
  */
-export function modelCallHandler(service: ModelCallService, { maxBodySize, limits, inputKey }: ModelCallOptions): Handler<AppEnv> {
+export function modelCallHandler(service: ModelCallService, { maxBodySize, limits, inputKey, bodyRead }: ModelCallOptions): Handler<AppEnv> {
   const lists = { [inputKey]: limits.max_input_items, tools: limits.max_tools };
   return async function modelCall(c) {
     const scope = c.get('scope');
-    const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes));
+    const body = await readJsonBody(c.req.raw, maxBodySize, (bytes) => (scope.requestBytes = bytes), bodyRead);
     checkJsonLimits(body, limits, lists);
     const timeout = c.req.raw.headers.get(CLIENT_TIMEOUT_HEADER);
     if (timeout !== null) scope.deadline = deadlineOf(timeout, scope.startedAt);

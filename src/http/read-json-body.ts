@@ -13,21 +13,22 @@ const DECODABLE = new Set(['gzip', 'x-gzip', 'deflate']);
  * a chunked body is read only until it passes the limit. A gzip- or
  * deflate-encoded body is decoded, and the limit applies to the decoded bytes
  * as well. `onBytes` learns the size on the wire of a body that came without
- * Content-Length.
+ * Content-Length; `onRead` the size of a body whose size was not declared
+ * (chunked) or that was decoded (its decoded bytes).
  */
-export async function readJsonBody(request: Request, limit: number, onBytes?: (bytes: number) => void): Promise<unknown> {
+export async function readJsonBody(request: Request, limit: number, onBytes?: (bytes: number) => void, onRead?: (bytes: number) => void): Promise<unknown> {
   checkContentType(request.headers.get('content-type'));
   const encoding = contentEncoding(request.headers.get('content-encoding'));
   const declared = request.headers.get('content-length');
   if (declared !== null && !(Number(declared) <= limit)) throw new PayloadTooLargeError(limit);
   let text: string;
   if (encoding !== undefined) {
-    text = await readEncoded(request.body, encoding, limit, onBytes);
+    text = await readEncoded(request.body, encoding, limit, onBytes, onRead);
   } else if (declared !== null) {
     // The runtime enforces Content-Length, and text() is the fast path on every adapter.
     text = await request.text();
   } else {
-    text = await readLimited(request.body, limit, onBytes);
+    text = await readLimited(request.body, limit, onBytes, onRead);
   }
   if (text.trim() === '') {
     throw new InvalidRequestError('The request body is empty; send a JSON object.', { code: 'invalid_json' });
@@ -68,7 +69,7 @@ function contentEncoding(header: string | null): 'gzip' | 'deflate' | undefined 
   return value === 'deflate' ? 'deflate' : 'gzip';
 }
 
-async function readEncoded(body: ReadableStream<Uint8Array> | null, encoding: 'gzip' | 'deflate', limit: number, onBytes?: (bytes: number) => void): Promise<string> {
+async function readEncoded(body: ReadableStream<Uint8Array> | null, encoding: 'gzip' | 'deflate', limit: number, onBytes?: (bytes: number) => void, onRead?: (bytes: number) => void): Promise<string> {
   if (!body) return '';
   let wire = 0;
   const counted = body.pipeThrough(
@@ -82,7 +83,7 @@ async function readEncoded(body: ReadableStream<Uint8Array> | null, encoding: 'g
   );
   try {
     // A small body can decode to a huge one (a "gzip bomb"): the limit stops decoding as soon as it is passed.
-    return await readLimited(counted.pipeThrough(new DecompressionStream(encoding) as unknown as TransformStream<Uint8Array, Uint8Array>), limit);
+    return await readLimited(counted.pipeThrough(new DecompressionStream(encoding) as unknown as TransformStream<Uint8Array, Uint8Array>), limit, undefined, onRead);
   } catch (error) {
     if (error instanceof PayloadTooLargeError) throw error;
     throw new InvalidRequestError(`The request body is not valid ${encoding} data, as its Content-Encoding says.`, { code: 'invalid_encoding', cause: error });
@@ -91,9 +92,10 @@ async function readEncoded(body: ReadableStream<Uint8Array> | null, encoding: 'g
   }
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number, onBytes?: (bytes: number) => void): Promise<string> {
+async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number, onBytes?: (bytes: number) => void, onRead?: (bytes: number) => void): Promise<string> {
   const bytes = await readBounded(body, limit);
   if (!bytes) throw new PayloadTooLargeError(limit);
   onBytes?.(bytes.byteLength);
+  onRead?.(bytes.byteLength);
   return new TextDecoder().decode(bytes);
 }

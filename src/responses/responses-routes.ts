@@ -14,15 +14,17 @@ export interface ResponsesRouteOptions {
   compaction: ModelCallService;
   maxBodySize: number;
   limits: RequestLimits;
+  /** See ModelCallOptions. */
+  bodyRead?: ((bytes: number) => void) | undefined;
 }
 
 /** `/v1/responses`, `/v1/responses/input_tokens` and `/v1/responses/:id[/input_items]`, on the `/v1` sub-app. */
-export function responsesRoutes(app: Hono<AppEnv>, { service, compaction, maxBodySize, limits }: ResponsesRouteOptions): void {
-  app.post('/responses', modelCallHandler(service, { maxBodySize, limits, inputKey: 'input' }));
-  app.post('/responses/compact', modelCallHandler(compaction, { maxBodySize, limits, inputKey: 'input' }));
+export function responsesRoutes(app: Hono<AppEnv>, { service, compaction, maxBodySize, limits, bodyRead }: ResponsesRouteOptions): void {
+  app.post('/responses', modelCallHandler(service, { maxBodySize, limits, inputKey: 'input', bodyRead }));
+  app.post('/responses/compact', modelCallHandler(compaction, { maxBodySize, limits, inputKey: 'input', bodyRead }));
   // Read and bounded like a create body; a count is never streamed.
   const counter = { create: (body: unknown, scope: RequestScope) => service.countInputTokens(body, scope) };
-  app.post('/responses/input_tokens', modelCallHandler(counter, { maxBodySize, limits, inputKey: 'input' }));
+  app.post('/responses/input_tokens', modelCallHandler(counter, { maxBodySize, limits, inputKey: 'input', bodyRead }));
   app.get('/responses/:id', async function retrieveResponse(c) {
     const query = new URL(c.req.url).searchParams;
     if (query.get('stream') === 'true') return service.retrieveStream(c.req.param('id'), startingAfter(query), c.get('scope'));

@@ -18,12 +18,13 @@ function rssBytes(pid: number): number {
  * `server.limits.max_string_length`), 2.35 GB of conversations offered to a
  * store bounded at 256 MiB. The process must stay up, the store must keep
  * what fits and no more, and RSS must stay under max_bytes + 300 MB all along
- * (sampled after every request). Without the adapters' collections after
- * large bodies, garbage of the requests takes both runtimes over that bound.
+ * (sampled after every request), on each runtime. Without the adapters'
+ * collections after large bodies, garbage of the requests takes every
+ * runtime over that bound.
  * Each request costs the server under 0.1 s: a runtime takes well under a
  * minute. The figures are printed.
  */
-for (const runtime of ['node', 'bun'] as const) {
+for (const runtime of ['node', 'bun', 'deno'] as const) {
   describe(`memory bound on ${runtime}`, () => {
     test(`${REQUESTS} sequential requests with a 9 MiB input: the process stays up, RSS under max_bytes + 300 MB, the store evicts`, async () => {
       const server = await startServer(TARGETS[runtime]!, undefined);

@@ -166,6 +166,25 @@ function corsHeaders(res: Response): Record<string, string> {
   return Object.fromEntries([...res.headers].filter(([name]) => name.startsWith('access-control-') || name === 'vary'));
 }
 
+describe('bodies told to the adapter (bodyRead), for its collections after large bodies', () => {
+  test('bodies without Content-Length and decoded bodies are told with their decoded size; declared plain ones are not', async () => {
+    const sizes: number[] = [];
+    const gw = testGateway({}, { bodyRead: (bytes) => sizes.push(bytes) });
+    const json = JSON.stringify({ model: 'mock', input: 'é'.repeat(1000) });
+    const length = new TextEncoder().encode(json).byteLength;
+    // A Request made from a string declares no Content-Length: the gateway reads it as a chunked body.
+    assert.equal((await postRaw(gw, '/v1/responses', json, { 'content-type': 'application/json' })).status, 200);
+    assert.equal((await postRaw(gw, '/v1/chat/completions', JSON.stringify(BODIES['/v1/chat/completions']), { 'content-type': 'application/json' })).status, 200);
+    assert.deepEqual(sizes, [length, JSON.stringify(BODIES['/v1/chat/completions']).length]);
+    sizes.length = 0;
+    assert.equal((await postRaw(gw, '/v1/responses', json, { 'content-type': 'application/json', 'content-length': String(length) })).status, 200);
+    assert.deepEqual(sizes, [], 'the adapter counts a declared size itself');
+    const gzipped = gzipSync(json);
+    assert.equal((await postRaw(gw, '/v1/responses', gzipped, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipped.byteLength) })).status, 200);
+    assert.deepEqual(sizes, [length], 'the decoded size, not the compressed one');
+  });
+});
+
 describe('CORS', () => {
   test('without server.cors: preflights are 403 with no CORS headers; answers carry none', async () => {
     const gw = testGateway();

@@ -162,4 +162,19 @@ describe('Responses WebSocket limits', () => {
       await g.close();
     }
   });
+
+  test('each message is told to the adapter (bodyRead) with its UTF-8 size, for its collections after large bodies', async () => {
+    const sizes: number[] = [];
+    const own = await wsTestGateway(MOCK_MODELS, { bodyRead: (bytes) => sizes.push(bytes) });
+    try {
+      const s = new WsSession(own.baseURL);
+      await s.opened();
+      const message = { type: 'response.create', model: 'mock', input: 'héllo', store: false };
+      assert.equal((await s.turn({ model: 'mock', input: 'héllo', store: false })).last.type, 'response.completed');
+      assert.deepEqual(sizes, [new TextEncoder().encode(JSON.stringify(message)).byteLength]);
+      await s.close();
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -19,6 +19,8 @@ export interface ResponsesSocketOptions {
   connections: WebSocketConnections;
   /** With tracing on: the span per turn is started with it. */
   tracer: Tracer | undefined;
+  /** Told the size of each message (see GatewayDeps.bodyRead). */
+  bodyRead?: ((bytes: number) => void) | undefined;
 }
 
 /** How long an accepted handshake may take to become an open socket before the request is given up. */
@@ -114,6 +116,7 @@ export class ResponsesSocket implements WebSocketConnection {
     }
     const bytes = utf8Length(data);
     this.scope.requestBytes += bytes;
+    this.options.bodyRead?.(bytes);
     if (bytes > this.options.maxMessageBytes) {
       return this.sendError(new PayloadTooLargeError(this.options.maxMessageBytes));
     }
