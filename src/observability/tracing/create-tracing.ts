@@ -90,6 +90,7 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     'process.runtime.version': deps.runtime.version,
   });
 
+  const exportTimeoutMillis = envNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT') ?? 30000;
   let exporter: SpanExporter;
   let where: string;
   if (config.exporter.type === 'stdout') {
@@ -98,7 +99,9 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
   } else {
     const settings = resolveExporter(config.exporter, env);
     where = settings.url + (settings.source === 'config' ? '' : ` (from ${settings.source})`);
-    const timeoutMillis = envNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
+    // An export, its retries included, ends before the batch processor gives up on it, so that the
+    // exporter never holds a batch the processor has moved on from.
+    const timeoutMillis = Math.min(envNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000, exportTimeoutMillis);
     exporter = new ReportingExporter(new OtlpHttpExporter({ url: settings.url, headers: settings.headers, timeoutMillis }), {
       logger: deps.logger,
       endpoint: settings.url,
@@ -117,7 +120,7 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     maxQueueSize: envNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048,
     maxExportBatchSize: envNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512,
     scheduledDelayMillis: envNumber(env, 'OTEL_BSP_SCHEDULE_DELAY') ?? 5000,
-    exportTimeoutMillis: envNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT') ?? 30000,
+    exportTimeoutMillis,
     ...(deps.dropped ? { selfObsMeterProvider: droppedSpansBridge(deps.dropped.queueFull) } : {}),
   } as ConstructorParameters<typeof BatchSpanProcessor>[1]);
 
