@@ -5,6 +5,7 @@ import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
 import { isSampled, type Tracing } from './tracing/create-tracing.ts';
 import { traceHeaders } from './tracing/trace-headers.ts';
+import { ATTR, usageAttributes } from './tracing/span-attributes.ts';
 
 /** OpenTelemetry GenAI `gen_ai.provider.name` values for our provider types; other types use their own name. */
 const GEN_AI_PROVIDER: Readonly<Record<string, string>> = {
@@ -60,7 +61,7 @@ export class InstrumentedProvider implements Provider {
       op.duration.observe((performance.now() - start) / 1000);
     }
     if (span) {
-      if (span.isRecording()) span.setAttribute('gen_ai.usage.input_tokens', count.input_tokens);
+      if (span.isRecording()) span.setAttribute(ATTR.genAiUsageInputTokens, count.input_tokens);
       span.end();
     }
     return count;
@@ -97,11 +98,10 @@ export class InstrumentedProvider implements Provider {
     }
     if (span) {
       if (span.isRecording()) {
-        setUsage(span, result.usage);
-        span.setAttributes({
-          'gen_ai.response.model': result.model ?? request.model,
-          'gen_ai.response.finish_reasons': [result.status === 'incomplete' ? (result.incomplete_reason ?? 'length') : 'stop'],
-        });
+        const attributes = usageAttributes({}, result.usage);
+        attributes[ATTR.genAiResponseModel] = result.model ?? request.model;
+        attributes[ATTR.genAiResponseFinishReasons] = [result.status === 'incomplete' ? (result.incomplete_reason ?? 'length') : 'stop'];
+        span.setAttributes(attributes);
       }
       span.end();
     }
@@ -131,15 +131,15 @@ export class InstrumentedProvider implements Provider {
     const span = this.tracer.startSpan(`provider.${operation}`, { kind: SpanKind.CLIENT }, call.context);
     if (span.isRecording()) {
       const attributes: Attributes = {
-        'provider.name': this.delegate.name,
-        'provider.model': this.options.model,
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': GEN_AI_PROVIDER[this.delegate.type] ?? this.delegate.type,
-        'gen_ai.request.model': request.model,
-        'gen_ai.request.stream': operation === 'generate_stream',
+        [ATTR.providerName]: this.delegate.name,
+        [ATTR.providerModel]: this.options.model,
+        [ATTR.genAiOperationName]: 'chat',
+        [ATTR.genAiProviderName]: GEN_AI_PROVIDER[this.delegate.type] ?? this.delegate.type,
+        [ATTR.genAiRequestModel]: request.model,
+        [ATTR.genAiRequestStream]: operation === 'generate_stream',
       };
-      if (request.max_output_tokens !== null) attributes['gen_ai.request.max_tokens'] = request.max_output_tokens;
-      if (request.temperature !== null) attributes['gen_ai.request.temperature'] = request.temperature;
+      if (request.max_output_tokens !== null) attributes[ATTR.genAiRequestMaxTokens] = request.max_output_tokens;
+      if (request.temperature !== null) attributes[ATTR.genAiRequestTemperature] = request.temperature;
       span.setAttributes(attributes);
     }
     return span;
@@ -187,15 +187,6 @@ function failedCall(op: OperationSeries | undefined, span: Span | undefined, sta
   return error;
 }
 
-function setUsage(span: Span, usage: Usage): void {
-  span.setAttributes({
-    'provider.input_tokens': usage.input_tokens,
-    'provider.output_tokens': usage.output_tokens,
-    'gen_ai.usage.input_tokens': usage.input_tokens,
-    'gen_ai.usage.output_tokens': usage.output_tokens,
-  });
-}
-
 /**
  * A client that went away is not an error of the call: the span gets the
  * event `client.disconnect` and its status stays unset. Anything else is an
@@ -208,7 +199,7 @@ function endFailed(span: Span, error: unknown, cancelled: boolean): void {
     } else {
       span.recordException(error instanceof Error ? error : String(error));
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      span.setAttribute('error.type', error instanceof Error ? error.name : 'error');
+      span.setAttribute(ATTR.errorType, error instanceof Error ? error.name : 'error');
     }
   }
   span.end();
@@ -216,13 +207,13 @@ function endFailed(span: Span, error: unknown, cancelled: boolean): void {
 
 function settleSpan(span: Span, start: number, stats: StreamStats, requestModel: string): void {
   if (span.isRecording()) {
-    span.setAttributes({
-      'provider.chunk_count': stats.chunks,
-      'gen_ai.response.model': stats.responseModel ?? requestModel,
-    });
-    if (stats.firstEventAt !== undefined) span.setAttribute('provider.ttfb_seconds', (stats.firstEventAt - start) / 1000);
-    if (stats.usage) setUsage(span, stats.usage);
-    if (stats.finishReason) span.setAttribute('gen_ai.response.finish_reasons', [stats.finishReason]);
+    // Everything the stream tells, in one setAttributes call.
+    const attributes: Attributes = stats.usage ? usageAttributes({}, stats.usage) : {};
+    attributes[ATTR.providerChunkCount] = stats.chunks;
+    attributes[ATTR.genAiResponseModel] = stats.responseModel ?? requestModel;
+    if (stats.firstEventAt !== undefined) attributes[ATTR.providerTtfbSeconds] = (stats.firstEventAt - start) / 1000;
+    if (stats.finishReason) attributes[ATTR.genAiResponseFinishReasons] = [stats.finishReason];
+    span.setAttributes(attributes);
     if (stats.outcome !== 'success') {
       endFailed(span, stats.error ?? new Error('stream failed'), stats.outcome === 'cancelled');
       return;

@@ -1,6 +1,5 @@
 import { createNoopMeter, ROOT_CONTEXT, trace, TraceFlags, type Context, type MeterProvider, type TextMapGetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -18,6 +17,8 @@ import type { ObservabilityConfig } from '../../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { CounterChild } from '../metrics/counter-family.ts';
 import { parseKeyValues, resolveExporter } from './otlp-endpoint.ts';
+import { OtlpHttpExporter } from './otlp-http-exporter.ts';
+import { RandomIds } from './random-ids.ts';
 import { ReportingExporter } from './reporting-exporter.ts';
 import { StdoutSpanExporter } from './stdout-span-exporter.ts';
 import { secretList } from '../../errors/redact.ts';
@@ -89,6 +90,7 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     'process.runtime.version': deps.runtime.version,
   });
 
+  const exportTimeoutMillis = envNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT') ?? 30000;
   let exporter: SpanExporter;
   let where: string;
   if (config.exporter.type === 'stdout') {
@@ -97,8 +99,10 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
   } else {
     const settings = resolveExporter(config.exporter, env);
     where = settings.url + (settings.source === 'config' ? '' : ` (from ${settings.source})`);
-    const timeoutMillis = envNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
-    exporter = new ReportingExporter(new OTLPTraceExporter({ url: settings.url, headers: settings.headers, timeoutMillis }), {
+    // An export, its retries included, ends before the batch processor gives up on it, so that the
+    // exporter never holds a batch the processor has moved on from.
+    const timeoutMillis = Math.min(envNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000, exportTimeoutMillis);
+    exporter = new ReportingExporter(new OtlpHttpExporter({ url: settings.url, headers: settings.headers, timeoutMillis }), {
       logger: deps.logger,
       endpoint: settings.url,
       intervalMs: FAILURE_LOG_INTERVAL_MS,
@@ -116,11 +120,11 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     maxQueueSize: envNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048,
     maxExportBatchSize: envNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512,
     scheduledDelayMillis: envNumber(env, 'OTEL_BSP_SCHEDULE_DELAY') ?? 5000,
-    exportTimeoutMillis: envNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT') ?? 30000,
+    exportTimeoutMillis,
     ...(deps.dropped ? { selfObsMeterProvider: droppedSpansBridge(deps.dropped.queueFull) } : {}),
   } as ConstructorParameters<typeof BatchSpanProcessor>[1]);
 
-  const provider = new BasicTracerProvider({ resource, sampler, spanProcessors: [processor], spanLimits: SPAN_LIMITS });
+  const provider = new BasicTracerProvider({ resource, sampler, spanProcessors: [processor], spanLimits: SPAN_LIMITS, idGenerator: new RandomIds() });
   const tracer = provider.getTracer('llm-gateway', deps.serviceVersion);
   const propagator = new W3CTraceContextPropagator();
   let stopped: Promise<void> | undefined;

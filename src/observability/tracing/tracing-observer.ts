@@ -1,9 +1,10 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { RequestObserver } from '../../core/request-observer.ts';
 import type { Outcome, RequestScope } from '../../core/request-scope.ts';
 import type { Tracing } from './create-tracing.ts';
 import { traceHeaders } from './trace-headers.ts';
+import { ATTR, methodAttributes, statusAttributes } from './span-attributes.ts';
 
 /**
  * The server span: continues an incoming `traceparent` (W3C trace context) or
@@ -30,26 +31,26 @@ export function tracingObserver(tracing: Tracing): RequestObserver {
       }
       scope.traceContext = trace.setSpan(parent, span);
       const { traceId, spanId } = span.spanContext();
-      span.setAttributes({
-        'http.method': scope.method,
-        'http.request.method': scope.method,
-        'url.path': scope.path,
-        'http.request_id': scope.id,
-        trace_id: traceId,
-        span_id: spanId,
-      });
+      const attributes = methodAttributes({}, scope.method);
+      attributes[ATTR.urlPath] = scope.path;
+      attributes[ATTR.requestId] = scope.id;
+      attributes[ATTR.traceId] = traceId;
+      attributes[ATTR.spanId] = spanId;
+      span.setAttributes(attributes);
     },
     end(scope: RequestScope, outcome: Outcome) {
       const span = scope.span;
       if (!span?.isRecording()) return;
       const { status, route } = scope;
+      // What the end adds, in one setAttributes call.
+      const attributes: Attributes = statusAttributes({}, status);
       if (route !== 'unmatched') {
         span.updateName(`${scope.method} ${route}`);
-        span.setAttribute('http.route', route);
+        attributes[ATTR.httpRoute] = route;
       }
-      span.setAttributes({ 'http.status_code': status, 'http.response.status_code': status });
       // Who called: the key's name or the token's identity claim, never the credential.
-      if (scope.principal.kind !== 'anonymous') span.setAttribute('enduser.id', scope.principal.id);
+      if (scope.principal.kind !== 'anonymous') attributes[ATTR.enduserId] = scope.principal.id;
+      span.setAttributes(attributes);
       if (outcome === 'cancelled') span.addEvent('client.disconnect');
       // A stream that ended in response.failed has status 200 but failed on the server side.
       const failure = scope.error instanceof GatewayError ? scope.error : undefined;

@@ -8,6 +8,7 @@ import type { Logger } from '../../observability/logger.ts';
 import type { ResponsesService } from '../responses-service.ts';
 import { ResponseCache } from './response-cache.ts';
 import type { WebSocketConnection, WebSocketConnections } from './websocket-connections.ts';
+import { ATTR } from '../../observability/tracing/span-attributes.ts';
 
 export interface ResponsesSocketOptions {
   service: ResponsesService;
@@ -210,7 +211,7 @@ export class ResponsesSocket implements WebSocketConnection {
     turn.route = parent.route;
     const tracer = this.options.tracer;
     if (tracer && parent.traceContext) {
-      const span = tracer.startSpan('responses.websocket.turn', { kind: SpanKind.INTERNAL, attributes: { 'websocket.turn': index, 'http.request_id': parent.id } }, parent.traceContext);
+      const span = tracer.startSpan('responses.websocket.turn', { kind: SpanKind.INTERNAL, attributes: { 'websocket.turn': index, [ATTR.requestId]: parent.id } }, parent.traceContext);
       turn.span = span;
       turn.traceContext = trace.setSpan(parent.traceContext, span);
     } else {
