@@ -7,7 +7,7 @@
  * The `off` gateway is also compared on Chat Completions with its runtime's
  * floor (bench/floors/: the least any gateway must do), both loaded at once.
  *
- *   npm run bench                      full run (≤ 10 min, and about 3 min of floors), writes bench/results/
+ *   npm run bench                      full run (about 15 min with the floors and 1,000 streams), writes bench/results/
  *   npm run bench -- --quick           smoke run (≤ 2 min), prints only
  *   npm run bench -- --runtimes=bun    some runtimes only
  *   npm run bench:check                full run; exits 1 if a seed or floor target is missed
@@ -48,11 +48,15 @@ const LOAD_CPU = '1';
  * benchRuntime), so rounds are short and there can be many of them: the
  * verdicts rest on a confidence interval for the median of the per-round
  * ratios, and eight rounds give a 93 % interval that leaves out the most
- * extreme round at each end.
+ * extreme round at each end. The warm-up is long enough for the JIT to have
+ * compiled the sampled tracing path too: with seven gateways sharing a core,
+ * 3 s left Bun compiling it inside the measured rounds (about 100 µs of JIT
+ * threads per request at 10 % sampling, against 5 after 25 s), which
+ * charged a one-off cost to the tracing profiles.
  */
 const PLAN = QUICK
   ? { rounds: 1, concurrentSeconds: 1, pacedSeconds: 1, soloSeconds: 1, realistic: false, realisticSeconds: 0, warmupSeconds: 1 }
-  : { rounds: 8, concurrentSeconds: 2, pacedSeconds: 3, soloSeconds: 1, realistic: true, realisticSeconds: 2, warmupSeconds: 3 };
+  : { rounds: 8, concurrentSeconds: 2, pacedSeconds: 3, soloSeconds: 1, realistic: true, realisticSeconds: 2, warmupSeconds: 12 };
 
 interface Workload {
   name: string;
