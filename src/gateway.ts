@@ -208,6 +208,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     hooks: { rateLimit: rateLimitHooks, auth: authHooks },
     cors: config.server.cors,
     liveStreams,
+    accessLogSampleRate: config.logging.sample_rate,
     operational(root) {
       healthRoutes(root, { store, router, draining: () => draining });
       if (metrics) metricsRoute(root, observability.metrics.path, metrics);

@@ -172,6 +172,19 @@ export const ServerSchema = section(serverEntries);
 export const LoggingSchema = section({
   format: v.optional(oneOf(['json', 'text']), 'json'),
   level: v.optional(oneOf(['debug', 'info', 'warn', 'error']), 'info'),
+  /**
+   * The share of access-log lines (`request completed`) of successful requests
+   * that are written, 0 to 1. Errors, 4xx and 5xx answers and failed or
+   * cancelled streams are always written.
+   */
+  sample_rate: v.optional(
+    v.pipe(
+      v.number('expected a number from 0 to 1 (the share of successful requests whose access-log line is written)'),
+      v.minValue(0, 'expected a number from 0 to 1 (the share of successful requests whose access-log line is written)'),
+      v.maxValue(1, 'expected a number from 0 to 1 (the share of successful requests whose access-log line is written)'),
+    ),
+    1,
+  ),
 });
 
 const metricsPath = v.pipe(

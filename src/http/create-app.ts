@@ -31,6 +31,8 @@ export interface AppOptions {
   v1: Routes;
   /** The gateway's live streams (keep-alive comments, shutdown). */
   liveStreams?: LiveStreams;
+  /** The share of successful requests whose access-log line is written (`logging.sample_rate`); default 1. */
+  accessLogSampleRate?: number;
 }
 
 /**
@@ -41,12 +43,12 @@ export interface AppOptions {
  * routes 404, and known paths answer other methods with 405 and an `Allow`
  * built from the routes themselves.
  */
-export function createApp({ logger, inflight, observers = {}, hooks = {}, operational, v1, liveStreams, cors }: AppOptions): Hono<AppEnv> {
+export function createApp({ logger, inflight, observers = {}, hooks = {}, operational, v1, liveStreams, cors, accessLogSampleRate = 1 }: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const ordered: RequestObserver[] = [];
   if (observers.tracing) ordered.push(observers.tracing);
   if (observers.metrics) ordered.push(observers.metrics);
-  app.use('*', requestContext({ logger, inflight, observers: ordered, ...(liveStreams ? { liveStreams } : {}) }));
+  app.use('*', requestContext({ logger, inflight, observers: ordered, sampleRate: accessLogSampleRate, ...(liveStreams ? { liveStreams } : {}) }));
   // Innermost: Hono gives onError only Errors; anything else thrown by a handler becomes one here,
   // so every middleware above (tracing, metrics) sees a normal answer and ends its work.
   app.use('*', async function errorBoundary(_c, next) {

@@ -17,6 +17,10 @@ export interface RequestContextOptions {
   observers?: readonly RequestObserver[];
   /** The gateway's live streams, handed to each request's scope. */
   liveStreams?: LiveStreams;
+  /** The share of access-log lines of successful requests written (`logging.sample_rate`); default 1. */
+  sampleRate?: number;
+  /** A number in [0, 1) per sampled decision; default Math.random. */
+  random?: () => number;
 }
 
 /** A client-supplied id is kept only if it is short and plain, so it is safe in logs and headers. */
@@ -28,17 +32,23 @@ const ACCEPTABLE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
  * `x-request-id` if acceptable, else a new UUID) and its RequestScope, counts
  * it in flight, lets the observers begin, echoes `x-request-id`, and when the
  * response is finished (for a stream: after its last byte) ends the observers
- * and writes the access log line.
+ * and writes the access log line (of a successful request, only a
+ * `sampleRate` share of them).
  */
-export function requestContext({ logger, inflight, observers = [], liveStreams }: RequestContextOptions): MiddlewareHandler<AppEnv> {
+export function requestContext({ logger, inflight, observers = [], liveStreams, sampleRate = 1, random = Math.random }: RequestContextOptions): MiddlewareHandler<AppEnv> {
   const beginners = observers.filter((o) => o.begin);
   const finish = (scope: RequestScope, outcome: Outcome): void => {
     inflight.end();
     for (const observer of observers) observer.end(scope, outcome);
     if (!logger.enabled('info')) return;
+    // Sampling drops only the lines of requests that went well: errors, refusals and cut streams are always written.
+    if (sampleRate < 1 && outcome === 'completed' && scope.status < 400 && !(random() < sampleRate)) return;
+    // Fields in their final order, trace ids in place (undefined ones are left out): one object, one line.
+    const span = scope.span?.spanContext();
     logger.info('request completed', {
       request_id: scope.id,
-      ...traceFields(scope),
+      trace_id: span?.traceId,
+      span_id: span?.spanId,
       method: scope.method,
       path: scope.path,
       route: scope.route,
