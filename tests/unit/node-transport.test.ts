@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { bodyStream, NodeTransport } from '../../src/adapters/node-transport.ts';
+import { BodyTooLargeError, readCapped } from '../../src/providers/http/read-capped.ts';
 
 /** The Node adapter's transport must behave like fetch for everything providers rely on. */
 describe('NodeTransport', () => {
@@ -201,5 +202,41 @@ describe('NodeTransport', () => {
     await own.shutdown();
     // The server keeps idle connections for 5 s: only the transport closing its pool ends this one sooner.
     await Promise.race([closed, sleep(2_000).then(() => assert.fail('the pooled connection stayed open'))]);
+  });
+  test('readCapped reads a non-streamed answer from the socket, within its cap, without a web stream', async () => {
+    const text = JSON.stringify({ pad: 'é'.repeat(5_000) });
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+    const answer = await post('/capped');
+    assert.equal(typeof (answer as unknown as { readText?: unknown }).readText, 'function');
+    assert.equal(await readCapped(answer, 1_000_000), text);
+    // A byte-order mark is dropped, as fetch's text() drops it.
+    handler = (_req, res) => res.writeHead(200).end('\ufeff{"a":1}');
+    assert.equal(await readCapped(await post('/bom'), 100), '{"a":1}');
+    // A gzip answer is capped on its decoded bytes.
+    handler = (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.from('x'.repeat(50_000))));
+    await assert.rejects(readCapped(await post('/gz-big'), 10_000), BodyTooLargeError);
+  });
+
+  test('over the cap: a declared length is refused unread, a chunked body is cut at the cap; the connection is closed', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-length': '100000' }).end('y'.repeat(100_000));
+    await assert.rejects(readCapped(await post('/declared-big'), 1_000), (error: unknown) => error instanceof BodyTooLargeError && error.limit === 1_000);
+    const early = closedEarly;
+    handler = (_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write('z'.repeat(1_000)), 1);
+      res.on('close', () => clearInterval(timer));
+    };
+    await assert.rejects(readCapped(await post('/chunked-big'), 20_000), BodyTooLargeError);
+    for (let i = 0; i < 100 && closedEarly === early; i++) await sleep(10);
+    assert.ok(closedEarly > early, 'the endless answer was cut off');
+  });
+
+  test('a body taken after readText is not needed: body still streams when asked for first', async () => {
+    handler = (_req, res) => res.writeHead(200).end('streamed');
+    const answer = await post('/body-first');
+    const reader = answer.body!.getReader();
+    let out = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) out += new TextDecoder().decode(r.value);
+    assert.equal(out, 'streamed');
   });
 });

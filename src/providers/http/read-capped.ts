@@ -9,13 +9,23 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
+ * What a transport's answer may offer besides a Response's: its whole body as
+ * text within `limit` bytes, read without a web stream (BodyTooLargeError
+ * past it, as readCapped). The Node adapter's transport has it.
+ */
+export interface TextReadable {
+  readText(limit: number): Promise<string>;
+}
+
+/**
  * A response body as text, read up to `limit` bytes. A body that declares a
  * larger `content-length`, or sends more, is cancelled at once (the
  * connection is not read further) and BodyTooLargeError thrown. The bytes
  * counted are the decoded ones, so a compressed body cannot expand past the
  * cap either.
  */
-export async function readCapped(response: Response, limit: number): Promise<string> {
+export async function readCapped(response: Response & Partial<TextReadable>, limit: number): Promise<string> {
+  if (typeof response.readText === 'function') return response.readText(limit);
   const body = response.body;
   if (!body) return '';
   const declared = response.headers.get('content-length');
