@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
@@ -61,18 +61,14 @@ export class NodeTransport {
         agent: this.agents[to.protocol],
         headers: { ...init.headers, 'content-length': body.byteLength },
       });
-      let response: IncomingMessage | undefined;
-      const onAbort = () => {
-        request.destroy(signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted.', 'AbortError'));
-        response?.destroy();
-      };
+      const onAbort = new AbortExchange(request, signal);
       signal.addEventListener('abort', onAbort, { once: true });
       request.on('error', (error) => {
         signal.removeEventListener('abort', onAbort);
         reject(signal.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
       });
       request.on('response', (res) => {
-        response = res;
+        onAbort.response = res;
         res.on('close', () => signal.removeEventListener('abort', onAbort));
         resolve(answerOf(res, signal));
       });
@@ -89,6 +85,21 @@ export class NodeTransport {
       this.targets.set(url, found);
     }
     return found;
+  }
+}
+
+/** Aborting the call destroys its request and answer; a listener object rather than a closure, which costs less per call. */
+class AbortExchange {
+  response: IncomingMessage | undefined;
+  constructor(
+    private readonly request: ClientRequest,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  handleEvent(): void {
+    const reason = this.signal.reason;
+    this.request.destroy(reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError'));
+    this.response?.destroy();
   }
 }
 
@@ -133,20 +144,53 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * until then the socket is not read.
  */
 function answerOf(res: IncomingMessage, signal: AbortSignal): Response & TextReadable {
-  const answer = new Response(null, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }) as Response & TextReadable;
-  let source: Readable | undefined;
-  let stream: ReadableStream<Uint8Array> | undefined;
-  const readText = (limit: number) => readSocket(res, (source ??= decoded(res)), signal, limit);
-  const text = () => readText(Number.POSITIVE_INFINITY);
-  Object.defineProperties(answer, {
-    body: { get: () => (stream ??= bodyStream(res, signal, (source ??= decoded(res)))) },
-    readText: { value: readText },
-    text: { value: text },
-    json: { value: () => text().then(JSON.parse) },
-    arrayBuffer: { value: () => text().then((t) => new TextEncoder().encode(t).buffer) },
-  });
+  const answer = new Response(null, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }) as SocketAnswer;
+  answer[SOCKET] = { res, signal, source: undefined, stream: undefined };
+  Object.defineProperties(answer, ANSWER_PROPERTIES);
   return answer;
 }
+
+const SOCKET = Symbol('socket');
+
+interface SocketState {
+  readonly res: IncomingMessage;
+  readonly signal: AbortSignal;
+  source: Readable | undefined;
+  stream: ReadableStream<Uint8Array> | undefined;
+}
+
+type SocketAnswer = Response & TextReadable & { [SOCKET]: SocketState };
+
+// Shared by every answer (they read their state from `this`), so that an answer costs no closures.
+const ANSWER_PROPERTIES: PropertyDescriptorMap = {
+  body: {
+    get(this: SocketAnswer) {
+      const state = this[SOCKET];
+      return (state.stream ??= bodyStream(state.res, state.signal, (state.source ??= decoded(state.res))));
+    },
+  },
+  readText: {
+    value(this: SocketAnswer, limit: number) {
+      const state = this[SOCKET];
+      return readSocket(state.res, (state.source ??= decoded(state.res)), state.signal, limit);
+    },
+  },
+  text: {
+    value(this: SocketAnswer) {
+      return this.readText(Number.POSITIVE_INFINITY);
+    },
+  },
+  json: {
+    value(this: SocketAnswer) {
+      return this.readText(Number.POSITIVE_INFINITY).then(JSON.parse);
+    },
+  },
+  arrayBuffer: {
+    value(this: SocketAnswer) {
+      return this.readText(Number.POSITIVE_INFINITY).then((text) => new TextEncoder().encode(text).buffer);
+    },
+  },
+};
 
 /**
  * The whole body as text, at most `limit` bytes (decoded); past it the

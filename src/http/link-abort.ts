@@ -7,13 +7,31 @@
  * The reason passed on is always an AbortError: runtimes abort a request's
  * signal with whatever they like (@hono/node-server uses a plain string), and
  * code that rethrows the reason must throw an Error.
+ *
+ * The link is its own listener (`handleEvent`), so linking a request costs one
+ * small object and no closures.
  */
-export function linkAbort(from: AbortSignal, to: AbortController): () => void {
-  const abort = () => to.abort(asAbortError(from.reason));
-  if (from.aborted) abort();
-  else from.addEventListener('abort', abort, { once: true });
-  // Unlinks: a stream stops listening once its response exists (Deno aborts a request's signal after a response).
-  return () => from.removeEventListener('abort', abort);
+export function linkAbort(from: AbortSignal, to: AbortController): AbortLink {
+  return new AbortLink(from, to);
+}
+
+export class AbortLink {
+  constructor(
+    private readonly from: AbortSignal,
+    private readonly to: AbortController,
+  ) {
+    if (from.aborted) this.handleEvent();
+    else from.addEventListener('abort', this, { once: true });
+  }
+
+  handleEvent(): void {
+    this.to.abort(asAbortError(this.from.reason));
+  }
+
+  /** Stops listening: a stream does once its response exists (Deno aborts a request's signal after a response). */
+  unlink(): void {
+    this.from.removeEventListener('abort', this);
+  }
 }
 
 export function asAbortError(reason: unknown): Error {

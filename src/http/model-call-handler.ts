@@ -41,11 +41,11 @@ export function modelCallHandler(service: ModelCallService, { maxBodySize, limit
       return service.create(body, scope);
     }
     // A client that leaves while the upstream is called (or a retry waits) cancels the call.
-    const unlink = linkAbort(c.req.raw.signal, scope.controller);
+    const link = linkAbort(c.req.raw.signal, scope.controller);
     try {
       return await service.create(body, scope);
     } finally {
-      unlink();
+      link.unlink();
     }
   };
 }

@@ -61,17 +61,26 @@ export class UpstreamExchange {
   private lastData = this.startedAt;
   private timedOut: UpstreamFailure | undefined;
   private sink: ErrorSink | undefined;
-  private readonly onClientAbort: () => void;
 
+  // The exchange is its own abort listener (handleEvent) and its timer gets it as an argument:
+  // an exchange costs no closures, one per request fewer each.
   constructor(
     private readonly settings: UpstreamSettings,
     private readonly call: ProviderCall,
   ) {
     const signal = call.signal;
-    this.onClientAbort = () => this.abort(signal.reason);
     if (signal.aborted) this.controller.abort(signal.reason);
-    else signal.addEventListener('abort', this.onClientAbort, { once: true });
-    this.timer = setTimeout(this.check, settings.timeoutMs);
+    else signal.addEventListener('abort', this, { once: true });
+    this.timer = setTimeout(UpstreamExchange.fire, settings.timeoutMs, this);
+  }
+
+  /** The client went away: abort the HTTP request. */
+  handleEvent(): void {
+    this.abort(this.call.signal.reason);
+  }
+
+  private static fire(exchange: UpstreamExchange): void {
+    exchange.check();
   }
 
   get signal(): AbortSignal {
@@ -137,14 +146,14 @@ export class UpstreamExchange {
     // The timer was set for `timeout_ms`; the stream's first deadline may be earlier.
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
-      this.timer = setTimeout(this.check, Math.max(0, this.deadline() - this.lastData));
+      this.timer = setTimeout(UpstreamExchange.fire, Math.max(0, this.deadline() - this.lastData), this);
     }
   }
 
   /** A data event arrived (comments do not count): the idle limit starts again. */
-  readonly touch = (): void => {
+  touch(): void {
     this.lastData = performance.now();
-  };
+  }
 
   /** Aborts the HTTP request (client gone, or the consumer stopped reading). */
   abort(reason?: unknown): void {
@@ -158,7 +167,7 @@ export class UpstreamExchange {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.call.signal.removeEventListener('abort', this.onClientAbort);
+    this.call.signal.removeEventListener('abort', this);
   }
 
   /**
@@ -190,11 +199,11 @@ export class UpstreamExchange {
     return Math.min(this.lastData + idleTimeoutMs, this.startedAt + maxDurationMs);
   }
 
-  private readonly check = (): void => {
+  private check(): void {
     const now = performance.now();
     const due = this.deadline();
     if (now < due) {
-      this.timer = setTimeout(this.check, due - now);
+      this.timer = setTimeout(UpstreamExchange.fire, due - now, this);
       return;
     }
     this.timer = undefined;
@@ -208,7 +217,7 @@ export class UpstreamExchange {
     }
     this.abort(this.timedOut);
     this.sink?.error(this.timedOut);
-  };
+  }
 }
 
 /** A network error's message with its cause (Node's fetch says only "fetch failed"). */
