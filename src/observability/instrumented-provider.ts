@@ -80,7 +80,30 @@ export class InstrumentedProvider implements Provider {
     const span = this.startSpan('generate', request, call);
     // Metrics off and the request not sampled (its traceparent is already among the call's headers).
     if (!op && !span) return this.delegate.generate(request, call);
+    if (!span) return this.countGenerate(request, call, op!);
     return this.observeGenerate(request, call, op, span);
+  }
+
+  /** Metrics only (no span): one `then` on the delegate's promise, not an async frame. */
+  private countGenerate(request: CanonicalRequest, call: ProviderCall, op: OperationSeries): Promise<ProviderResult> {
+    const start = performance.now();
+    let pending: Promise<ProviderResult>;
+    try {
+      pending = this.delegate.generate(request, call);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (result) => {
+        op.success.inc();
+        op.duration.observe((performance.now() - start) / 1000);
+        this.countUsage(result.usage);
+        return result;
+      },
+      (error: unknown) => {
+        throw failedCall(op, undefined, start, call.signal, error);
+      },
+    );
   }
 
   private async observeGenerate(request: CanonicalRequest, call: ProviderCall, op: OperationSeries | undefined, span: Span | undefined): Promise<ProviderResult> {
