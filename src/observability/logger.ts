@@ -29,9 +29,20 @@ export function createLogger(options: LoggerOptions): Logger {
   const sink = options.sink ?? ((line: string) => console.log(line));
   const now = options.now ?? Date.now;
   const render = options.format === 'json' ? renderJson : renderText;
+  // Lines come many to a millisecond under load: the timestamp is formatted once per millisecond.
+  let lastMs = Number.NaN;
+  let lastTime = '';
+  const timestamp = (): string => {
+    const ms = now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastTime = new Date(ms).toISOString();
+    }
+    return lastTime;
+  };
   const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
-    sink(render(new Date(now()).toISOString(), LABEL[level], msg, fields));
+    sink(render(timestamp(), LABEL[level], msg, fields));
   };
   return {
     debug: log('debug'),
@@ -43,36 +54,32 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /**
- * The line as one string built in a single pass: no intermediate record, one
- * JSON.stringify per value (strings need their escaping), and one write to the
- * sink, so a line costs about as much as its characters.
+ * The line is one native JSON.stringify of the caller's fields behind the
+ * fixed `time`, `level` and `msg` (JSON.stringify leaves out undefined values
+ * itself), written once: no copy of the fields, unless one of them must be
+ * made loggable first (a long string, an Error).
  */
 function renderJson(time: string, level: string, msg: string, fields?: LogFields): string {
-  let line = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}`;
-  if (fields) {
-    for (const key in fields) {
-      const value = fields[key];
-      if (value === undefined) continue;
-      // Keys are the code's own, never a client's; a plain one needs no escaping.
-      line += `,${PLAIN_KEY.test(key) ? `"${key}"` : JSON.stringify(key)}:${jsonValue(value)}`;
-    }
-  }
-  return `${line}}`;
+  const head = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}`;
+  if (!fields) return `${head}}`;
+  const body = JSON.stringify(needsCopy(fields) ? loggableCopy(fields) : fields);
+  return body.length > 2 ? `${head},${body.slice(1)}` : `${head}}`;
 }
 
-const PLAIN_KEY = /^[A-Za-z0-9_.]+$/;
-
-function jsonValue(value: unknown): string {
-  switch (typeof value) {
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'string':
-      return JSON.stringify(value.length > MAX_FIELD_LENGTH ? capped(value) : value);
-    default:
-      return JSON.stringify(toLoggable(value)) ?? 'null';
+function needsCopy(fields: LogFields): boolean {
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === 'string' ? value.length > MAX_FIELD_LENGTH : value instanceof Error) return true;
+    // A field may not replace the line's own time, level or message: the copy leaves such a field out.
+    if (key === 'time' || key === 'level' || key === 'msg') return true;
   }
+  return false;
+}
+
+function loggableCopy(fields: LogFields): LogFields {
+  const record: LogFields = {};
+  for (const key in fields) if (fields[key] !== undefined && key !== 'time' && key !== 'level' && key !== 'msg') record[key] = toLoggable(fields[key]);
+  return record;
 }
 
 function renderText(time: string, level: string, msg: string, fields?: LogFields): string {

@@ -92,6 +92,20 @@ describe('log lines', () => {
     });
   });
 
+  test("a field cannot replace the line's own time, level or message; each line has its own clock reading", () => {
+    const out: string[] = [];
+    let clock = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
+    const logger = createLogger({ level: 'info', format: 'json', sink: (line) => out.push(line), now: () => clock });
+    logger.info('real', { time: 'forged', level: 'DEBUG', msg: 'forged', keep: 1 });
+    logger.info('same millisecond');
+    clock += 1;
+    logger.info('next millisecond', {});
+    const [first, second, third] = out.map((line) => JSON.parse(line));
+    assert.deepEqual(first, { time: '2026-01-02T03:04:05.006Z', level: 'INFO', msg: 'real', keep: 1 });
+    assert.equal(second.time, '2026-01-02T03:04:05.006Z');
+    assert.deepEqual(third, { time: '2026-01-02T03:04:05.007Z', level: 'INFO', msg: 'next millisecond' });
+  });
+
   test('the access line carries every documented field', async () => {
     const gw = testGateway(MOCK_MODELS);
     await (await gw.post('/v1/chat/completions', { model: 'mock', messages: [{ role: 'user', content: 'x' }] }, { 'x-request-id': 'acc-1' })).text();
