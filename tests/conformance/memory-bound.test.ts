@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseExposition, sample } from '../helpers/metrics.ts';
 import { startServer, TARGETS } from '../helpers/server.ts';
@@ -30,7 +31,9 @@ for (const runtime of ['node', 'bun', 'deno'] as const) {
       const server = await startServer(TARGETS[runtime]!, undefined);
       try {
         const pid = server.process.pid!;
-        assert.match(readFileSync(`/proc/${pid}/comm`, 'utf8'), new RegExp(runtime), 'the measured process is the runtime itself');
+        // The executable, not the thread name: Node 24 names its main thread `MainThread`.
+        // (npm's bun package names its binary bun.exe on every platform.)
+        assert.match(basename(readlinkSync(`/proc/${pid}/exe`)), new RegExp(`^${runtime}(\\.exe)?$`), 'the measured process is the runtime itself');
         const body = JSON.stringify({ model: 'mock', input: 'x'.repeat(9 * 1024 * 1024) });
         let peak = 0;
         for (let i = 0; i < REQUESTS; i++) {
