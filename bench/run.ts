@@ -7,7 +7,7 @@
  * The `off` gateway is also compared on Chat Completions with its runtime's
  * floor (bench/floors/: the least any gateway must do), both loaded at once.
  *
- *   npm run bench                      full run (about 15 min with the floors and 1,000 streams), writes bench/results/
+ *   npm run bench                      full run (about 17 min with the floors and 1,000 streams), writes bench/results/
  *   npm run bench -- --quick           smoke run (≤ 2 min), prints only
  *   npm run bench -- --runtimes=bun    some runtimes only
  *   npm run bench:check                full run; exits 1 if a seed or floor target is missed
