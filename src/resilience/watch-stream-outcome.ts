@@ -1,6 +1,5 @@
 import type { CanonicalEvent } from '../providers/provider.ts';
-import { markErrorSafe } from '../streaming/catch-stream-errors.ts';
-import { pullOf, streamOf } from '../streaming/pull.ts';
+import { watchStream } from '../streaming/catch-stream-errors.ts';
 import type { CallOutcome } from './circuit-breaker.ts';
 import { breakerOutcome } from './failure-facts.ts';
 
@@ -16,7 +15,6 @@ import { breakerOutcome } from './failure-facts.ts';
  * streaming/pull.ts), like the stream meter, not a TransformStream hop.
  */
 export function watchStreamOutcome(events: ReadableStream<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): ReadableStream<CanonicalEvent> {
-  const source = pullOf(events);
   let settled = false;
   const settle = (outcome: CallOutcome) => {
     if (settled) return;
@@ -28,36 +26,17 @@ export function watchStreamOutcome(events: ReadableStream<CanonicalEvent>, signa
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
-  let ended = false;
-  return markErrorSafe(streamOf<CanonicalEvent>({
-    async next() {
-      if (ended) return undefined;
-      let batch: CanonicalEvent[] | undefined;
-      try {
-        batch = await source.next();
-      } catch (error) {
-        ended = true;
-        settle(breakerOutcome(error, signal));
-        return [{ type: 'error', error }];
+  return watchStream(events, {
+    batch(batch) {
+      if (settled) return;
+      for (let i = 0; i < batch.length; i++) {
+        const event = batch[i]!;
+        if (event.type === 'done') settle('success');
+        else if (event.type === 'error') settle(breakerOutcome(event.error, signal));
       }
-      if (batch === undefined) {
-        ended = true;
-        settle('failure');
-        return undefined;
-      }
-      if (!settled) {
-        for (let i = 0; i < batch.length; i++) {
-          const event = batch[i]!;
-          if (event.type === 'done') settle('success');
-          else if (event.type === 'error') settle(breakerOutcome(event.error, signal));
-        }
-      }
-      return batch;
     },
-    cancel(reason) {
-      ended = true;
-      settle('ignored');
-      return source.cancel(reason);
-    },
-  }));
+    failed: (error) => settle(breakerOutcome(error, signal)),
+    ended: () => settle('failure'),
+    cancelled: () => settle('ignored'),
+  }) as ReadableStream<CanonicalEvent>;
 }

@@ -8,20 +8,55 @@ import { pullOf, streamOf } from './pull.ts';
  */
 export function catchStreamErrors<T>(stream: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
   if (errorSafe.has(stream)) return stream;
+  return watchStream(stream, IGNORE as StreamWatcher<T>);
+}
+
+const nothing = (): void => {};
+const IGNORE: StreamWatcher<unknown> = { batch: nothing, failed: nothing, ended: nothing, cancelled: nothing };
+
+/** What a watching stage is told of the stream passing through it (see watchStream). */
+export interface StreamWatcher<T> {
+  /** Each batch, before it goes on. */
+  batch(values: T[]): void;
+  /** The source failed: this error becomes the stream's last value. */
+  failed(error: unknown): void;
+  /** The source ended (after its last batch). */
+  ended(): void;
+  /** The consumer cancelled. */
+  cancelled(reason: unknown): void;
+}
+
+/**
+ * Passes `stream` through unchanged and tells `watcher` what goes by, as a
+ * pull stage (no hop of its own): a source that errors ends with the in-band
+ * `{type: 'error'}` value instead, as catchStreamErrors does, so the stages
+ * after it need no hop to catch it.
+ */
+export function watchStream<T>(stream: ReadableStream<T>, watcher: StreamWatcher<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
   const source = pullOf(stream);
   let ended = false;
   return markErrorSafe(streamOf<T | { type: 'error'; error: unknown }>({
     async next() {
       if (ended) return undefined;
+      let batch: T[] | undefined;
       try {
-        return await source.next();
+        batch = await source.next();
       } catch (error) {
         ended = true;
+        watcher.failed(error);
         return [{ type: 'error', error }];
       }
+      if (batch === undefined) {
+        ended = true;
+        watcher.ended();
+        return undefined;
+      }
+      watcher.batch(batch);
+      return batch;
     },
     cancel(reason) {
       ended = true;
+      watcher.cancelled(reason);
       return source.cancel(reason);
     },
   }));

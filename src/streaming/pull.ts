@@ -82,8 +82,3 @@ export function pullOf<T>(stream: ReadableStream<T>): Pull<T> {
     },
   };
 }
-
-/** True when `stream` carries a source that `pullOf` would take. */
-export function hasPull(stream: ReadableStream | null | undefined): boolean {
-  return stream != null && (stream as Carrier<unknown>)[SOURCE] !== undefined && !stream.locked;
-}
