@@ -60,9 +60,9 @@ export interface GatewayDeps {
   /** Where the stdout span exporter writes (default console.log). */
   stdout?: (line: string) => void;
   /**
-   * How providers send HTTP requests (default: the runtime's fetch). The Node
-   * adapter supplies one on node:http, because Node 20's fetch costs several
-   * times the CPU per request.
+   * How providers and the OTLP exporter send HTTP requests (default: the
+   * runtime's fetch). The Node adapter supplies one on node:http, because
+   * Node 20's fetch costs several times the CPU per request.
    */
   fetch?: UpstreamFetch;
   /**
@@ -147,6 +147,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           serviceVersion: VERSION,
           logger,
           ...(deps.stdout ? { stdout: deps.stdout } : {}),
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
           ...(metrics ? { dropped: { queueFull: metrics.spansDropped.child('queue_full'), exportFailed: metrics.spansDropped.child('export_failed') } } : {}),
         })
       : undefined;

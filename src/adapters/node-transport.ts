@@ -50,7 +50,7 @@ export class NodeTransport {
         reject(new TypeError('fetch failed', { cause: error }));
         return;
       }
-      const body = Buffer.from(init.body);
+      const body = typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
       const send = to.protocol === 'https:' ? httpsRequest : httpRequest;
       const request = send({
         protocol: to.protocol,

@@ -120,7 +120,8 @@ export function responsesStreamTransformer<Out = Uint8Array>(draft: ResponseDraf
       send(controller, { type: 'response.created', response: announced });
       send(controller, { type: 'response.in_progress', response: announced });
     },
-    async transform(event, controller) {
+    // Synchronous but for the terminal events (they store the response first): a delta costs no promise.
+    transform(event, controller) {
       if (ended) return;
       try {
         switch (event.type) {
@@ -161,12 +162,12 @@ export function responsesStreamTransformer<Out = Uint8Array>(draft: ResponseDraf
             usage = call.usage = event.usage;
             return;
           case 'done':
-            return await finish(controller, event.status, event.incomplete_reason);
+            return finish(controller, event.status, event.incomplete_reason);
           case 'error':
-            return await fail(controller, event.error);
+            return fail(controller, event.error);
         }
       } catch (error) {
-        if (!ended) await fail(controller, error);
+        if (!ended) return fail(controller, error);
       }
     },
     async flush(controller) {

@@ -8,6 +8,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { OtlpHttpExporter, retryAfter } from '../../src/observability/tracing/otlp-http-exporter.ts';
 import { ReportingExporter } from '../../src/observability/tracing/reporting-exporter.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { NodeTransport } from '../../src/adapters/node-transport.ts';
 
 const root = createRequire(import.meta.url)('otlp-proto-defs/build/src/generated/root.js');
 const ExportTraceServiceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -237,6 +238,42 @@ describe('OTLP/HTTP exporter', () => {
     assert.equal(attempts, 1);
     assert.equal(results[0]!.code, ExportResultCode.FAILED);
     assert.match(results[0]!.error!.message, /fetch failed|refused|connect/i);
+  });
+
+  test("over the Node adapter's transport: spans reach a real collector, and a 503 with Retry-After is retried", async () => {
+    const collector = await fakeCollector([status(503, { 'retry-after': '0' })]);
+    const transport = new NodeTransport();
+    try {
+      const exporter = new OtlpHttpExporter({ url: collector.url, headers: { authorization: 'Bearer t0ken' }, timeoutMillis: 5000, fetch: transport.fetch });
+      const result = await exportOnce(exporter, spans(4));
+      assert.equal(result.code, ExportResultCode.SUCCESS, result.error?.message);
+      assert.deepEqual(collector.arrivals.map((a) => a.spans), [4, 4]);
+      const failed = await exportOnce(new OtlpHttpExporter({ url: collector.url.replace(/\d+\/v1/, '9/v1'), headers: {}, timeoutMillis: 200, initialBackoffMillis: 50, fetch: transport.fetch }), spans(1));
+      assert.equal(failed.code, ExportResultCode.FAILED);
+      assert.match(failed.error!.message, /fetch failed \(connect ECONNREFUSED/);
+    } finally {
+      await transport.shutdown();
+      await collector.close();
+    }
+  });
+
+  test("a collector's answer is read within a bound: an endless error body fails the export instead of holding it", async () => {
+    let pulled = 0;
+    const endless = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            pulled += 16 * 1024;
+            controller.enqueue(new Uint8Array(16 * 1024).fill(0x61));
+          },
+        }),
+        { status: 400 },
+      );
+    const exporter = new OtlpHttpExporter({ url: 'http://c.test/v1/traces', headers: {}, timeoutMillis: 60_000, fetch: async () => endless() });
+    const result = await exportOnce(exporter, spans(1));
+    assert.equal(result.code, ExportResultCode.FAILED);
+    assert.equal(result.error?.message, 'the collector answered HTTP 400');
+    assert.ok(pulled <= 128 * 1024, `read ${pulled} bytes of the answer`);
   });
 
   test('Retry-After: seconds or an HTTP date; anything else is ignored', () => {

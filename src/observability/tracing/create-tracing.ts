@@ -18,6 +18,7 @@ import type { Logger } from '../logger.ts';
 import type { CounterChild } from '../metrics/counter-family.ts';
 import { parseKeyValues, resolveExporter } from './otlp-endpoint.ts';
 import { OtlpHttpExporter } from './otlp-http-exporter.ts';
+import type { UpstreamFetch } from '../../providers/http/upstream-exchange.ts';
 import { RandomIds } from './random-ids.ts';
 import { ReportingExporter } from './reporting-exporter.ts';
 import { StdoutSpanExporter } from './stdout-span-exporter.ts';
@@ -38,6 +39,8 @@ export interface TracingDeps {
   logger: Logger;
   /** Where the stdout exporter writes; defaults to console.log. */
   stdout?: (line: string) => void;
+  /** How the OTLP exporter POSTs (default: the runtime's fetch). */
+  fetch?: UpstreamFetch;
   /** Counters for spans the batch queue dropped and spans whose export failed, when metrics are on. */
   dropped?: { queueFull: CounterChild; exportFailed: CounterChild };
 }
@@ -102,7 +105,7 @@ export function createTracing(config: TracingConfig, deps: TracingDeps): Tracing
     // An export, its retries included, ends before the batch processor gives up on it, so that the
     // exporter never holds a batch the processor has moved on from.
     const timeoutMillis = Math.min(envNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? envNumber(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000, exportTimeoutMillis);
-    exporter = new ReportingExporter(new OtlpHttpExporter({ url: settings.url, headers: settings.headers, timeoutMillis }), {
+    exporter = new ReportingExporter(new OtlpHttpExporter({ url: settings.url, headers: settings.headers, timeoutMillis, ...(deps.fetch ? { fetch: deps.fetch } : {}) }), {
       logger: deps.logger,
       endpoint: settings.url,
       intervalMs: FAILURE_LOG_INTERVAL_MS,

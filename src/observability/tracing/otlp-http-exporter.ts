@@ -1,8 +1,11 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { readCapped } from '../../providers/http/read-capped.ts';
+import type { UpstreamFetch } from '../../providers/http/upstream-exchange.ts';
 import { encodeTraceRequest } from './otlp-encoder.ts';
 
-export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+/** The subset of fetch the exporter uses: what the Node adapter's transport also offers. */
+export type Fetch = UpstreamFetch;
 
 export interface OtlpHttpOptions {
   /** The full URL spans are POSTed to. */
@@ -10,7 +13,7 @@ export interface OtlpHttpOptions {
   headers: Record<string, string>;
   /** Each export, its retries included, is abandoned after this long. */
   timeoutMillis: number;
-  /** The runtime's fetch (a test passes its own). */
+  /** How to POST (default: the runtime's fetch; the Node adapter passes its node:http transport). */
   fetch?: Fetch;
   /** The first retry's delay before jitter; each further one is 1.5 times longer, up to 5 s. */
   initialBackoffMillis?: number;
@@ -26,6 +29,8 @@ const DEFAULT_INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
 const BACKOFF_MULTIPLIER = 1.5;
 const DEFAULT_MAX_ATTEMPTS = 5;
+/** What is read of a collector's answer: an ExportTraceServiceResponse, or an error text to quote. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Why an attempt failed, and whether trying again may help. */
 class AttemptError extends Error {
@@ -124,8 +129,8 @@ export class OtlpHttpExporter implements SpanExporter {
       // No answer at all (refused, reset): the specification's "cannot connect", retried.
       throw new AttemptError(error instanceof Error ? `${error.message}${causeText(error)}` : String(error), true);
     }
-    // The body (an ExportTraceServiceResponse, or an error text) is read so the connection can be reused.
-    const text = await response.text().catch(() => '');
+    // The body (an ExportTraceServiceResponse, or an error text) is read, within a bound, so the connection can be reused.
+    const text = await readCapped(response, MAX_ANSWER_BYTES).catch(() => '');
     if (response.status >= 200 && response.status < 300) return;
     const message = `the collector answered HTTP ${response.status}${text && /^[\x09\x0a\x0d\x20-\x7e]*$/.test(text) ? `: ${text.slice(0, 500)}` : ''}`;
     const retryable = RETRYABLE_STATUS.has(response.status);

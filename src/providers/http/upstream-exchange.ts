@@ -32,7 +32,7 @@ export interface UpstreamSettings {
  */
 export type UpstreamFetch = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' },
+  init: { method: 'POST'; headers: Record<string, string>; body: string | Uint8Array<ArrayBuffer>; signal: AbortSignal; redirect: 'manual' },
 ) => Promise<Response>;
 
 /** Where a timed-out stream is failed at once, whatever the socket does. */
