@@ -294,7 +294,7 @@ async function benchRuntime(runtime: string, upstream: string, otlp: string): Pr
   }
 
   figures.floor = await benchFloor(runtime, upstream, gateways.get('off')!);
-  figures.concurrency = await benchConcurrency(runtime, gateways.get('off')!);
+  figures.concurrency = await benchConcurrency(runtime, upstream, gateways.get('off')!);
   figures.peer = await benchPeer(runtime, upstream, gateways.get('production')!);
   for (const { child } of gateways.values()) await stop(child);
   return figures;
@@ -332,14 +332,34 @@ async function benchFloor(runtime: string, upstream: string, off: { child: Child
   }
 }
 
-/** Many realistic streams at once on the `off` gateway; errors are counted, not thrown. */
-async function benchConcurrency(runtime: string, off: { child: ChildProcess; url: string }): Promise<ConcurrencyFigures> {
+/**
+ * Many realistic streams at once on the `off` gateway, then on the runtime's
+ * floor under the same load (one after the other: both at once would halve
+ * the core each has); errors are counted, not thrown.
+ */
+async function benchConcurrency(runtime: string, upstream: string, off: { child: ChildProcess; url: string }): Promise<ConcurrencyFigures> {
   const { streams, seconds } = CONCURRENCY;
-  const before = cpuSeconds(off.child.pid!);
-  const load = await runWrk({ url: `${off.url}/v1/chat/completions`, body: chatBody('bench-realistic-chat', true), cpu: LOAD_CPU, connections: streams, seconds, headers: GATEWAY_HEADERS });
-  const cpu = cpuSeconds(off.child.pid!) - before;
-  process.stdout.write('.');
-  return concurrencyFigures(runtime, streams, load, cpu, 50, REALISTIC_STREAM_SECONDS);
+  const streamsOf = async (target: { child: ChildProcess; url: string }) => {
+    const before = cpuSeconds(target.child.pid!);
+    const load = await runWrk({ url: `${target.url}/v1/chat/completions`, body: chatBody('bench-realistic-chat', true), cpu: LOAD_CPU, connections: streams, seconds, headers: GATEWAY_HEADERS });
+    process.stdout.write('.');
+    return { load, cpu: cpuSeconds(target.child.pid!) - before };
+  };
+  const gateway = await streamsOf(off);
+  const figures = concurrencyFigures(runtime, streams, gateway.load, gateway.cpu, 50, REALISTIC_STREAM_SECONDS);
+  const port = await freePort();
+  const [command, commandArgs] = FLOOR_COMMANDS[runtime]!;
+  const child = start(GATEWAY_CPU, command, commandArgs, { PORT: String(port), BENCH_UPSTREAM: upstream });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(`${url}/`, `${runtime} floor`, child);
+    const floor = await streamsOf({ child, url });
+    const floorFigures = concurrencyFigures(runtime, streams, floor.load, floor.cpu, 50, REALISTIC_STREAM_SECONDS);
+    figures.floor = { cpuPerStreamUs: floorFigures.cpuPerStreamUs, coreBusy: floorFigures.coreBusy, errors: floorFigures.errors + floorFigures.non2xx };
+  } finally {
+    await stop(child);
+  }
+  return figures;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ConcurrencyFigures {
   events: number;
   /** An unloaded stream's duration (seconds): streams ÷ this is the stream rate at full speed. */
   unloadedSeconds: number;
+  /** The runtime's floor (bench/floors/) under the same load, right after the gateway, on the same core. */
+  floor?: { cpuPerStreamUs: number; coreBusy: number; errors: number };
 }
 
 /** Cores the gateway needs to serve `streams` such streams at full speed: CPU per stream × streams ÷ a stream's unloaded duration. */
@@ -58,12 +60,14 @@ export function renderConcurrency(rows: readonly ConcurrencyFigures[]): string[]
     `${streams.toLocaleString('en')} connections each run one stream after another (200 ms to the first byte, then 50 events 10 ms apart: about ${rows[0]!.unloadedSeconds.toFixed(2)} s unloaded), against the gateway pinned to one core. ` +
       'Cores needed: CPU per stream × the stream rate at full speed (streams ÷ an unloaded stream\'s duration); above 1, the core is saturated and streams take longer than unloaded.',
     '',
-    '| runtime | streams | errors | completed/s | core busy | CPU per stream | per event | cores needed | p50 | p99 |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    'The floor ran the same load on the same core right after the gateway: its CPU per stream says how much of the cost is the runtime\'s own HTTP server and client.',
+    '',
+    '| runtime | streams | errors | completed/s | core busy | CPU per stream | per event | cores needed | floor CPU per stream (errors) | gateway ÷ floor | p50 | p99 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.runtime} | ${r.streams} | ${r.errors + r.non2xx} | ${r.rps.toFixed(0)} | ${(r.coreBusy * 100).toFixed(0)} % | ${(r.cpuPerStreamUs / 1000).toFixed(2)} ms | ${(r.cpuPerStreamUs / r.events).toFixed(1)} µs | ${coresNeeded(r).toFixed(2)} | ${ms(r.p50Us)} | ${ms(r.p99Us)} |`,
+      `| ${r.runtime} | ${r.streams} | ${r.errors + r.non2xx} | ${r.rps.toFixed(0)} | ${(r.coreBusy * 100).toFixed(0)} % | ${(r.cpuPerStreamUs / 1000).toFixed(2)} ms | ${(r.cpuPerStreamUs / r.events).toFixed(1)} µs | ${coresNeeded(r).toFixed(2)} | ${r.floor ? `${(r.floor.cpuPerStreamUs / 1000).toFixed(2)} ms (${r.floor.errors})` : '–'} | ${r.floor ? `${(r.cpuPerStreamUs / r.floor.cpuPerStreamUs).toFixed(2)}×` : '–'} | ${ms(r.p50Us)} | ${ms(r.p99Us)} |`,
     );
   }
   lines.push('');
