@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { concatBytes, type Delivery } from '../streaming/track-delivery.ts';
+import type { Delivery } from '../streaming/track-delivery.ts';
 
 /**
  * Writes a streamed response to node:http itself: the status and headers,
@@ -39,8 +39,8 @@ export async function writeDelivery(response: Response, delivery: Delivery, outg
       const batch = await delivery.next();
       if (closed) return;
       if (batch === undefined) break;
-      // One write: node:http frames every write as its own chunk, corked or not.
-      outgoing.write(batch.length === 1 ? batch[0]! : concatBytes(batch));
+      // One write (a batch is one chunk): node:http frames every write as its own chunk, corked or not.
+      for (let i = 0; i < batch.length; i++) outgoing.write(batch[i]!);
       if (outgoing.writableNeedDrain) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { UpstreamFetch } from '../providers/http/upstream-exchange.ts';
-import { streamOf, type Pull } from '../streaming/pull.ts';
+import { BODY_PULL, pullOf, streamOf, type Pull } from '../streaming/pull.ts';
 import { BodyTooLargeError, type TextReadable } from '../providers/http/read-capped.ts';
 
 /**
@@ -145,7 +145,7 @@ const HIGH_WATER_BYTES = 64 * 1024;
  */
 function answerOf(res: IncomingMessage, signal: AbortSignal): Response & TextReadable {
   const answer = new Response(null, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }) as SocketAnswer;
-  answer[SOCKET] = { res, signal, source: undefined, stream: undefined };
+  answer[SOCKET] = { res, signal, source: undefined, stream: undefined, pulled: false };
   Object.defineProperties(answer, ANSWER_PROPERTIES);
   return answer;
 }
@@ -157,6 +157,13 @@ interface SocketState {
   readonly signal: AbortSignal;
   source: Readable | undefined;
   stream: ReadableStream<Uint8Array> | undefined;
+  /** The body was handed over as a pull source. */
+  pulled: boolean;
+}
+
+/** What `body` is once the body was taken as a pull source: a stream that cannot be read twice. */
+function takenBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.error(new TypeError('Body is unusable: it has already been read')) });
 }
 
 type SocketAnswer = Response & TextReadable & { [SOCKET]: SocketState };
@@ -166,7 +173,16 @@ const ANSWER_PROPERTIES: PropertyDescriptorMap = {
   body: {
     get(this: SocketAnswer) {
       const state = this[SOCKET];
-      return (state.stream ??= bodyStream(state.res, state.signal, (state.source ??= decoded(state.res))));
+      return (state.stream ??= state.pulled ? takenBody() : bodyStream(state.res, state.signal, (state.source ??= decoded(state.res))));
+    },
+  },
+  // The gateway's stream stages take the body as their pull source directly: no web stream is made.
+  [BODY_PULL]: {
+    value(this: SocketAnswer) {
+      const state = this[SOCKET];
+      if (state.stream) return pullOf(state.stream);
+      state.pulled = true;
+      return new NodeBody(state.res, state.signal, (state.source ??= decoded(state.res)));
     },
   },
   readText: {

@@ -4,7 +4,7 @@ import { validateBody } from '../http/validate-body.ts';
 import type { ModelPipeline } from '../pipeline/model-pipeline.ts';
 import { chatCompletionId } from './chat-finish-reason.ts';
 import { chatStreamTransformer } from './chat-stream-encoder.ts';
-import { transformStream } from '../streaming/transform-pull.ts';
+import { transformPull } from '../streaming/transform-pull.ts';
 import { ChatRequestSchema } from './request-schema.ts';
 import { chatToCanonical } from './to-canonical.ts';
 import { toChatCompletion } from './to-chat-completion.ts';
@@ -39,6 +39,6 @@ export class ChatCompletionsService {
     }
     const events = await pipeline.stream(call);
     const encoder = chatStreamTransformer({ id, model: route.name, created, includeUsage: request.stream_options?.include_usage === true, call });
-    return pipeline.respond(call, transformStream(events, encoder));
+    return pipeline.respond(call, transformPull(events, encoder));
   }
 }

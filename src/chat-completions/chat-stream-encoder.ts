@@ -28,8 +28,9 @@ const DONE = sseData('[DONE]');
  * as an APIError, and no client mistakes the stream for a complete one.
  *
  * The chunk envelope is the same for every chunk, so it is serialised once.
+ * Chunks are text; the delivery stage encodes each batch once.
  */
-export function chatStreamTransformer({ id, model, created, includeUsage, call }: ChatStreamOptions): Transformer<CanonicalEvent, Uint8Array> {
+export function chatStreamTransformer({ id, model, created, includeUsage, call }: ChatStreamOptions): Transformer<CanonicalEvent, string> {
   const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
   const tail = includeUsage ? '],"usage":null}' : ']}';
   const choice = (delta: string, finish: string | null = null) => sseData(`${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${tail}`);
@@ -39,7 +40,7 @@ export function chatStreamTransformer({ id, model, created, includeUsage, call }
   let usage: Usage | null = null;
   let ended = false;
 
-  const fail = (controller: TransformStreamDefaultController<Uint8Array>, error: unknown) => {
+  const fail = (controller: TransformStreamDefaultController<string>, error: unknown) => {
     ended = true;
     const failure = toGatewayError(error);
     controller.enqueue(sseData(JSON.stringify(failure.toJSON())));

@@ -7,7 +7,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Answered, AnswerOptions } from '../providers/answering-provider.ts';
 import { UNKNOWN_MODEL, type ModelRouter, type Route } from '../providers/model-router.ts';
 import { jsonResponse } from '../core/json-response.ts';
-import { catchStreamErrors } from '../streaming/catch-stream-errors.ts';
+import { catchPullErrors } from '../streaming/catch-stream-errors.ts';
+import type { Pull } from '../streaming/pull.ts';
 import { SSE_HEADERS } from '../streaming/sse.ts';
 import { deliveryResponse } from '../streaming/track-delivery.ts';
 import type { CallHook } from './call-hook.ts';
@@ -83,7 +84,7 @@ export class ModelPipeline implements CallSettler {
    * `done` or an in-band `error`, never by erroring; the API's encoder
    * reports usage and the terminal event to `call`, and `respond` sends it.
    */
-  async stream(call: ModelCall): Promise<ReadableStream<CanonicalEvent>> {
+  async stream(call: ModelCall): Promise<Pull<CanonicalEvent>> {
     if (this.befores.length > 0) await this.runBefore(call);
     const scope = call.scope;
     // A client that leaves mid-stream ends the request before any terminal event: the call ends with it.
@@ -99,11 +100,11 @@ export class ModelPipeline implements CallSettler {
       throw error;
     }
     call.answered = true;
-    return catchStreamErrors(events);
+    return catchPullErrors(events);
   }
 
   /** The streamed answer: an SSE response whose delivery ends the request (and, if still running, the call). */
-  respond(call: ModelCall, body: ReadableStream<Uint8Array>): Response {
+  respond(call: ModelCall, body: Pull<string | Uint8Array>): Response {
     const extra = call.responseHeaders;
     if (!extra) return deliveryResponse(body, call.scope, { headers: SSE_HEADERS });
     const headers = new Headers(SSE_HEADERS);

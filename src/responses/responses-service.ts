@@ -14,7 +14,8 @@ import { normalizeInput } from './normalize-input.ts';
 import { ResponsesRequestSchema, type ResponsesRequest } from './request-schema.ts';
 import { ResponseDraft, toOutputItems } from './response-draft.ts';
 import { responsesStreamTransformer } from './responses-stream-encoder.ts';
-import { transformStream } from '../streaming/transform-pull.ts';
+import { transformPull } from '../streaming/transform-pull.ts';
+import { streamOf } from '../streaming/pull.ts';
 import { countInputTokens } from './count-input-tokens.ts';
 import type { ConversationItem, ResponseObject } from '../canonical/types.ts';
 import type { CompactionSealer } from './compaction/compaction-sealer.ts';
@@ -82,7 +83,7 @@ export class ResponsesService {
     if ((body as { background?: unknown } | null)?.background === true) throw new InvalidRequestError('background is not supported in WebSocket mode; use POST /v1/responses.', { param: 'background', code: 'unsupported_value' });
     const p = await this.prepare(body, scope, local);
     const events = await this.deps.pipeline.stream(p.call);
-    return transformStream(events, responsesStreamTransformer(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined), jsonText));
+    return streamOf(transformPull(events, responsesStreamTransformer(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined), jsonText)));
   }
 
   /** `POST /v1/responses/input_tokens`: the input tokens a create with this body would be billed for. */
@@ -204,7 +205,7 @@ export class ResponsesService {
   private async stream(p: Prepared): Promise<Response> {
     const events = await this.deps.pipeline.stream(p.call);
     const encoder = responsesStreamTransformer(p.draft, p.call, (response) => this.save(p, response, p.call.scope).then(() => undefined));
-    return this.deps.pipeline.respond(p.call, transformStream(events, encoder));
+    return this.deps.pipeline.respond(p.call, transformPull(events, encoder));
   }
 
   /**

@@ -29,7 +29,7 @@ export type EventFrame<Out> = (type: string, json: string) => Out;
  * `response.failed`, never in a silently truncated stream. The call learns
  * the usage as it comes and is ended before the terminal event is sent.
  */
-export function responsesStreamTransformer<Out = Uint8Array>(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal, frame: EventFrame<Out> = sseEvent as EventFrame<never>): Transformer<CanonicalEvent, Out> {
+export function responsesStreamTransformer<Out = string>(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal, frame: EventFrame<Out> = sseEvent as EventFrame<never>): Transformer<CanonicalEvent, Out> {
   let seq = 0;
   const items: OpenItem[] = [];
   let usage: Usage | null = null;

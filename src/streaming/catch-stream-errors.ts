@@ -1,4 +1,4 @@
-import { pullOf, streamOf } from './pull.ts';
+import { pullOf, streamOf, type Pull } from './pull.ts';
 
 /**
  * Turns a stream that may error into one that ends with a final `{type:
@@ -9,6 +9,12 @@ import { pullOf, streamOf } from './pull.ts';
 export function catchStreamErrors<T>(stream: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
   if (errorSafe.has(stream)) return stream;
   return watchStream(stream, IGNORE as StreamWatcher<T>);
+}
+
+/** catchStreamErrors as a pull stage, for a consumer that is one too (no stream is made for it). */
+export function catchPullErrors<T>(stream: ReadableStream<T>): Pull<T | { type: 'error'; error: unknown }> {
+  if (errorSafe.has(stream)) return pullOf(stream);
+  return watchPull(pullOf(stream), IGNORE as StreamWatcher<T>);
 }
 
 const nothing = (): void => {};
@@ -33,9 +39,12 @@ export interface StreamWatcher<T> {
  * after it need no hop to catch it.
  */
 export function watchStream<T>(stream: ReadableStream<T>, watcher: StreamWatcher<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
-  const source = pullOf(stream);
+  return markErrorSafe(streamOf(watchPull(pullOf(stream), watcher)));
+}
+
+function watchPull<T>(source: Pull<T>, watcher: StreamWatcher<T>): Pull<T | { type: 'error'; error: unknown }> {
   let ended = false;
-  return markErrorSafe(streamOf<T | { type: 'error'; error: unknown }>({
+  return {
     async next() {
       if (ended) return undefined;
       let batch: T[] | undefined;
@@ -59,7 +68,7 @@ export function watchStream<T>(stream: ReadableStream<T>, watcher: StreamWatcher
       watcher.cancelled(reason);
       return source.cancel(reason);
     },
-  }));
+  };
 }
 
 const errorSafe = new WeakSet<ReadableStream>();

@@ -82,3 +82,17 @@ export function pullOf<T>(stream: ReadableStream<T>): Pull<T> {
     },
   };
 }
+
+/**
+ * Marks a Response whose body can be handed over as a pull source without a
+ * web stream being made for it: the property is a method returning that
+ * source (the Node adapter's transport reads node:http sockets that way).
+ */
+export const BODY_PULL = Symbol('body pull');
+
+/** The body of `response` as a pull source (its own when it offers one); undefined when it has no body. */
+export function bodyPullOf(response: Response): Pull<Uint8Array> | undefined {
+  const own = (response as { [BODY_PULL]?: () => Pull<Uint8Array> })[BODY_PULL];
+  if (own) return own.call(response);
+  return response.body ? pullOf(response.body) : undefined;
+}

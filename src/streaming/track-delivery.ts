@@ -1,11 +1,12 @@
 import type { RequestScope } from '../core/request-scope.ts';
 import type { ByteSink, LiveStream } from '../core/live-streams.ts';
-import { pullOf, type Pull } from './pull.ts';
+import type { Pull } from './pull.ts';
 
 /**
- * A streamed response body on its way to the client: batches of whole SSE
- * events, each batch what one upstream read produced. Whoever delivers it
- * attaches the sink that keep-alive comments are written to between batches.
+ * A streamed response body on its way to the client: one chunk of bytes per
+ * batch of whole SSE events, each batch what one upstream read produced.
+ * Whoever delivers it attaches the sink that keep-alive comments are written
+ * to between batches.
  */
 export interface Delivery extends Pull<Uint8Array> {
   attach(sink: ByteSink): void;
@@ -23,13 +24,16 @@ export interface Delivery extends Pull<Uint8Array> {
  * always falls between two events. A stream whose terminal event was a
  * failure (`scope.error` set) ends with the outcome `failed`.
  *
+ * The events are text (an encoder's output) or bytes (a background run's
+ * kept events): each batch is encoded once, as one chunk.
+ *
  * The result is an SSE response whose body is a standard stream with one
  * chunk per batch: one write per upstream read, however many events it held.
  * An adapter that writes to its socket itself takes the batches with
  * `takeDelivery` instead.
  */
-export function deliveryResponse(source: ReadableStream<Uint8Array>, scope: RequestScope, init: ResponseInit): Response {
-  const delivery = deliveryOf(pullOf(source), scope);
+export function deliveryResponse(source: Pull<string | Uint8Array>, scope: RequestScope, init: ResponseInit): Response {
+  const delivery = deliveryOf(source, scope);
   const response = new Response(bodyOf(delivery), init);
   responses.set(response, delivery);
   return response;
@@ -78,7 +82,7 @@ function bodyOf(delivery: Delivery): ReadableStream<Uint8Array> {
           return;
         }
         if (batch === undefined) controller.close();
-        else controller.enqueue(batch.length === 1 ? batch[0]! : concatBytes(batch));
+        else controller.enqueue(batch[0]!);
       },
       cancel(reason) {
         return delivery.cancel(reason);
@@ -88,7 +92,7 @@ function bodyOf(delivery: Delivery): ReadableStream<Uint8Array> {
   );
 }
 
-function deliveryOf(source: Pull<Uint8Array>, scope: RequestScope): Delivery {
+function deliveryOf(source: Pull<string | Uint8Array>, scope: RequestScope): Delivery {
   const registry = scope.liveStreams;
   let live: LiveStream | undefined;
   let over = false;
@@ -106,7 +110,7 @@ function deliveryOf(source: Pull<Uint8Array>, scope: RequestScope): Delivery {
     },
     async next() {
       if (over) return undefined;
-      let batch: Uint8Array[] | undefined;
+      let batch: Array<string | Uint8Array> | undefined;
       try {
         batch = await source.next();
       } catch (error) {
@@ -119,14 +123,32 @@ function deliveryOf(source: Pull<Uint8Array>, scope: RequestScope): Delivery {
         return undefined;
       }
       if (live) live.wrote = true;
-      for (let i = 0; i < batch.length; i++) scope.responseBytes += batch[i]!.byteLength;
-      return batch;
+      const bytes = bytesOf(batch);
+      scope.responseBytes += bytes.byteLength;
+      return [bytes];
     },
     cancel(reason) {
       finish('cancelled');
       return source.cancel(reason);
     },
   };
+}
+
+const encoder = new TextEncoder();
+
+/** A batch as one chunk of bytes: text joined and encoded once, bytes copied once. */
+function bytesOf(batch: Array<string | Uint8Array>): Uint8Array {
+  if (batch.length === 1) {
+    const only = batch[0]!;
+    return typeof only === 'string' ? encoder.encode(only) : only;
+  }
+  let text = '';
+  for (let i = 0; i < batch.length; i++) {
+    const part = batch[i]!;
+    if (typeof part !== 'string') return concatBytes(batch.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)));
+    text += part;
+  }
+  return encoder.encode(text);
 }
 
 /** The chunks of a batch as one. */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pullOf, streamOf, type Pull } from '../../src/streaming/pull.ts';
 import { transformPull, transformStream } from '../../src/streaming/transform-pull.ts';
+import { deliveryResponse } from '../../src/streaming/track-delivery.ts';
+import { RequestScope, type Outcome } from '../../src/core/request-scope.ts';
 
 /** A source of the given batches that records what was asked of it. */
 function batches<T>(list: T[][], options: { failAt?: number; error?: unknown } = {}) {
@@ -155,6 +157,19 @@ describe('pull stages', () => {
     assert.equal(await pending, undefined);
     assert.equal(flushed, false, 'a cancelled stage does not flush: its consumer has gone');
     assert.deepEqual(cancelled, ['client gone']);
+  });
+
+  test('the delivery stage sends each batch as one chunk: text joined and encoded once, text and bytes together, bytes counted in UTF-8', async () => {
+    const outcomes: Outcome[] = [];
+    const scope = new RequestScope('req_1', (_scope, outcome) => outcomes.push(outcome));
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const { source } = batches<string | Uint8Array>([['event: a\ndata: {"t":"é"}\n\n', 'data: [DONE]\n\n'], [bytes('data: 1\n\n'), 'data: 2\n\n'], [bytes('data: 3\n\n')], ['data: 4\n\n']]);
+    const response = deliveryResponse(source, scope, { headers: { 'content-type': 'text/event-stream' } });
+    const chunks = (await readAll(response.body!)).map((chunk) => new TextDecoder().decode(chunk));
+    assert.deepEqual(chunks, ['event: a\ndata: {"t":"é"}\n\ndata: [DONE]\n\n', 'data: 1\n\ndata: 2\n\n', 'data: 3\n\n', 'data: 4\n\n']);
+    assert.equal(scope.responseBytes, bytes(chunks.join('')).byteLength);
+    assert.equal(scope.responseBytes, chunks.join('').length + 1);
+    assert.deepEqual(outcomes, ['completed']);
   });
 
   test('transformStream reads the same as pipeThrough(new TransformStream(transformer)) for an ordinary source', async () => {

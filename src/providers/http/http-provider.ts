@@ -1,5 +1,5 @@
 import { secretList } from '../../errors/redact.ts';
-import { streamOf } from '../../streaming/pull.ts';
+import { streamOf, bodyPullOf } from '../../streaming/pull.ts';
 import { UpstreamFailure } from '../../errors/upstream-failure.ts';
 import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import type { StreamTranslator } from './stream-translator.ts';
@@ -88,12 +88,13 @@ export abstract class HttpProvider implements Provider {
     const translator = this.translator(request);
     const exchange = new UpstreamExchange(this.upstream, call);
     const response = await exchange.send(this.url(request, true), this.headers(call), body);
-    if (!response.body) {
+    const source = bodyPullOf(response);
+    if (!source) {
       exchange.end();
       throw unreadable(this.name, new Error('the response has no body'), 'a stream', this.upstream.secrets);
     }
     // Comments (`: keep-alive`) are not progress: an upstream that sends only those is stalled.
-    return streamOf(new UpstreamEvents(response.body, translator, exchange, this.name, this.upstream.secrets, this.upstream.maxEventBytes));
+    return streamOf(new UpstreamEvents(source, translator, exchange, this.name, this.upstream.secrets, this.upstream.maxEventBytes));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { SseMessage } from '../../streaming/sse-decoder.ts';
 import { SseBytesDecoder } from '../../streaming/sse-bytes-decoder.ts';
-import { pullOf, type Pull } from '../../streaming/pull.ts';
+import type { Pull } from '../../streaming/pull.ts';
 import type { CanonicalEvent } from '../provider.ts';
 import type { EventSink, StreamTranslator } from './stream-translator.ts';
 import { unreadable } from './upstream-error.ts';
@@ -20,7 +20,6 @@ import type { UpstreamExchange } from './upstream-exchange.ts';
  * exchange cancels the read at once, whatever the socket does).
  */
 export class UpstreamEvents implements Pull<CanonicalEvent> {
-  private readonly body: Pull<Uint8Array>;
   private readonly decoder: SseBytesDecoder;
   private out: CanonicalEvent[] = [];
   private readonly sink: EventSink = { enqueue: (event) => this.out.push(event) };
@@ -31,14 +30,13 @@ export class UpstreamEvents implements Pull<CanonicalEvent> {
   private failed: { reason: unknown } | undefined;
 
   constructor(
-    body: ReadableStream<Uint8Array>,
+    private readonly body: Pull<Uint8Array>,
     private readonly translator: StreamTranslator,
     private readonly exchange: UpstreamExchange,
     private readonly provider: string,
     private readonly secrets: readonly string[],
     maxEventBytes: number,
   ) {
-    this.body = pullOf(body);
     this.decoder = new SseBytesDecoder({ onMessage: this.onMessage, maxBufferSize: maxEventBytes });
     exchange.attach({
       error: (reason) => {

@@ -10,11 +10,12 @@ import { quoteValue } from '../../errors/quote-value.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { ModelPipeline } from '../../pipeline/model-pipeline.ts';
 import type { Route } from '../../providers/model-router.ts';
-import { SSE_HEADERS, sseEvent } from '../../streaming/sse.ts';
+import { SSE_HEADERS, sseEventBytes } from '../../streaming/sse.ts';
 import { deliveryResponse } from '../../streaming/track-delivery.ts';
 import type { ResponseDraft } from '../response-draft.ts';
 import { responsesStreamTransformer } from '../responses-stream-encoder.ts';
-import { transformStream } from '../../streaming/transform-pull.ts';
+import { transformPull } from '../../streaming/transform-pull.ts';
+import { pullOf, streamOf } from '../../streaming/pull.ts';
 import { BackgroundRun } from './background-run.ts';
 
 /** At shutdown, how long cancelled runs get to save their final object. */
@@ -89,7 +90,7 @@ export class BackgroundRuns implements Lifecycle {
     const queued = run.current();
     run.done = Promise.resolve().then(() => this.execute(run, spec));
     if (!spec.stream) return jsonResponse(queued);
-    return deliveryResponse(run.follow(-1), creator, { headers: SSE_HEADERS });
+    return deliveryResponse(pullOf(run.follow(-1)), creator, { headers: SSE_HEADERS });
   }
 
   /** A run still known here (running, or finished recently). */
@@ -109,7 +110,7 @@ export class BackgroundRuns implements Lifecycle {
         code: 'invalid_value',
       });
     }
-    return deliveryResponse(run.follow(startingAfter), creator, { headers: SSE_HEADERS });
+    return deliveryResponse(pullOf(run.follow(startingAfter)), creator, { headers: SSE_HEADERS });
   }
 
   /** Cancels a run; resolves with its final object (unchanged when it had already ended). */
@@ -144,8 +145,8 @@ export class BackgroundRuns implements Lifecycle {
       if (run.cancelRequested) throw new DOMException('The response was cancelled.', 'AbortError');
       run.status = 'in_progress';
       const events = await pipeline.stream(run.call);
-      const encoder = responsesStreamTransformer(spec.draft, run.call, (response) => this.settle(run, spec, response));
-      run.reader = transformStream(events, encoder).getReader();
+      const encoder = responsesStreamTransformer(spec.draft, run.call, (response) => this.settle(run, spec, response), sseEventBytes);
+      run.reader = streamOf(transformPull(events, encoder)).getReader();
       if (run.cancelRequested) void run.reader.cancel().catch(() => {});
       for (;;) {
         const { done, value } = await run.reader.read();
@@ -206,5 +207,5 @@ export class BackgroundRuns implements Lifecycle {
 
 /** The terminal event of a run that ended outside the encoder (a failure before the stream, a cancel). */
 function terminalEvent(run: BackgroundRun, type: 'response.failed'): Uint8Array {
-  return sseEvent(type, JSON.stringify({ type, response: run.final, sequence_number: run.nextSeq }));
+  return sseEventBytes(type, JSON.stringify({ type, response: run.final, sequence_number: run.nextSeq }));
 }
