@@ -215,43 +215,75 @@ const ANSWER_PROPERTIES: PropertyDescriptorMap = {
  * refused before a byte is read. Failures are those of `bodyStream`.
  */
 function readSocket(res: IncomingMessage, source: Readable, signal: AbortSignal, limit: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let open = true;
-    const fail = (reason: unknown) => {
-      if (!open) return;
-      open = false;
-      reject(reason);
-      if (source !== res) source.destroy();
-      res.destroy();
-    };
+  return new Promise<string>((resolve, reject) => void new SocketText(res, source, signal, limit, resolve, reject));
+}
+
+/** The upstream closed the connection before the answer's end. */
+function midAnswer(): TypeError {
+  return new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') });
+}
+
+/**
+ * One read of a whole answer (see readSocket). Its callbacks are methods
+ * rather than closures named in a variable: the Node entry point runs through
+ * tsx, whose function names (esbuild's keepNames) cost a defineProperty for
+ * each such closure made, i.e. on every call.
+ */
+class SocketText {
+  private open = true;
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+
+  constructor(
+    private readonly res: IncomingMessage,
+    private readonly source: Readable,
+    private readonly signal: AbortSignal,
+    private readonly limit: number,
+    private readonly resolve: (text: string) => void,
+    private readonly reject: (reason: unknown) => void,
+  ) {
     const declared = res.headers['content-length'];
     if (source === res && declared !== undefined && Number(declared) > limit) {
-      fail(new BodyTooLargeError(limit));
+      this.fail(new BodyTooLargeError(limit));
       return;
     }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    source.on('data', (chunk: Buffer) => {
-      if (!open) return;
-      total += chunk.byteLength;
-      if (total > limit) fail(new BodyTooLargeError(limit));
-      else chunks.push(chunk);
-    });
-    source.on('end', () => {
-      if (!open) return;
-      open = false;
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)).toString('utf8');
-      // As TextDecoder (and fetch's text()) do: a byte-order mark is not part of the text.
-      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    });
-    const broken = (error: unknown) => fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error }));
-    source.on('error', broken);
-    if (source !== res) res.on('error', broken);
-    res.on('aborted', () => fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') })));
+    source.on('data', (chunk: Buffer) => this.data(chunk));
+    source.on('end', () => this.end());
+    source.on('error', (error: unknown) => this.broken(error));
+    if (source !== res) res.on('error', (error: unknown) => this.broken(error));
+    res.on('aborted', () => this.fail(midAnswer()));
     res.on('close', () => {
-      if (!res.complete) fail(new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') }));
+      if (!res.complete) this.fail(midAnswer());
     });
-  });
+  }
+
+  private data(chunk: Buffer): void {
+    if (!this.open) return;
+    this.total += chunk.byteLength;
+    if (this.total > this.limit) this.fail(new BodyTooLargeError(this.limit));
+    else this.chunks.push(chunk);
+  }
+
+  private end(): void {
+    if (!this.open) return;
+    this.open = false;
+    const { chunks } = this;
+    const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.total)).toString('utf8');
+    // As TextDecoder (and fetch's text()) do: a byte-order mark is not part of the text.
+    this.resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  }
+
+  private broken(error: unknown): void {
+    this.fail(this.signal.aborted ? this.signal.reason : new TypeError('terminated', { cause: error }));
+  }
+
+  private fail(reason: unknown): void {
+    if (!this.open) return;
+    this.open = false;
+    this.reject(reason);
+    if (this.source !== this.res) this.source.destroy();
+    this.res.destroy();
+  }
 }
 
 /**
@@ -283,15 +315,14 @@ class NodeBody implements Pull<Uint8Array> {
     signal: AbortSignal,
     private readonly source: Readable,
   ) {
-    const broken = () => new TypeError('terminated', { cause: new Error('the upstream closed the connection mid-answer') });
-    source.on('data', this.onData);
-    source.on('end', this.onEnd);
+    source.on('data', (chunk: Buffer) => this.onData(chunk));
+    source.on('end', () => this.onEnd());
     source.on('error', (error) => this.fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
     if (source !== res) res.on('error', (error) => this.fail(signal.aborted ? signal.reason : new TypeError('terminated', { cause: error })));
-    res.on('aborted', () => this.fail(broken()));
+    res.on('aborted', () => this.fail(midAnswer()));
     // Closed before 'end': the connection broke mid-answer.
     res.on('close', () => {
-      if (!res.complete) this.fail(broken());
+      if (!res.complete) this.fail(midAnswer());
     });
   }
 
@@ -324,7 +355,7 @@ class NodeBody implements Pull<Uint8Array> {
     return chunks;
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  private onData(chunk: Buffer): void {
     if (this.state !== 'open') return;
     this.queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.queued += chunk.byteLength;
@@ -333,13 +364,13 @@ class NodeBody implements Pull<Uint8Array> {
       this.paused = true;
       this.source.pause();
     }
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  private onEnd(): void {
     if (this.state !== 'open') return;
     this.state = 'ended';
     this.wake();
-  };
+  }
 
   private fail(reason: unknown): void {
     if (this.state !== 'open') return;

@@ -30,72 +30,93 @@ const DONE = sseData('[DONE]');
  * The chunk envelope is the same for every chunk, so it is serialised once.
  * Chunks are text; the delivery stage encodes each batch once.
  */
-export function chatStreamTransformer({ id, model, created, includeUsage, call }: ChatStreamOptions): Transformer<CanonicalEvent, string> {
-  const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
-  const tail = includeUsage ? '],"usage":null}' : ']}';
-  const choice = (delta: string, finish: string | null = null) => sseData(`${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${tail}`);
-  /** Per canonical item: its tool_calls index, or -1 for a message, -2 for reasoning (not sent). */
-  const kinds: number[] = [];
-  let calls = 0;
-  let usage: Usage | null = null;
-  let ended = false;
+export function chatStreamTransformer(options: ChatStreamOptions): Transformer<CanonicalEvent, string> {
+  return new ChatStreamEncoder(options);
+}
 
-  const fail = (controller: TransformStreamDefaultController<string>, error: unknown) => {
-    ended = true;
+type Controller = TransformStreamDefaultController<string>;
+
+// A class rather than closures: the Node entry point runs through tsx, whose function names
+// (esbuild's keepNames) cost a defineProperty for each named closure made.
+class ChatStreamEncoder implements Transformer<CanonicalEvent, string> {
+  private readonly head: string;
+  private readonly tail: string;
+  private readonly includeUsage: boolean;
+  private readonly call: ModelCall;
+  /** Per canonical item: its tool_calls index, or -1 for a message, -2 for reasoning (not sent). */
+  private readonly kinds: number[] = [];
+  private calls = 0;
+  private usage: Usage | null = null;
+  private ended = false;
+
+  constructor({ id, model, created, includeUsage, call }: ChatStreamOptions) {
+    this.head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
+    this.tail = includeUsage ? '],"usage":null}' : ']}';
+    this.includeUsage = includeUsage;
+    this.call = call;
+  }
+
+  start(controller: Controller): void {
+    controller.enqueue(this.choice('{"role":"assistant","content":"","refusal":null}'));
+  }
+
+  transform(event: CanonicalEvent, controller: Controller): void {
+    if (this.ended) return;
+    const { kinds } = this;
+    switch (event.type) {
+      case 'message.start':
+        kinds[event.index] = -1;
+        return;
+      case 'reasoning.start':
+        kinds[event.index] = -2;
+        return;
+      case 'function_call.start': {
+        const call = this.calls++;
+        kinds[event.index] = call;
+        controller.enqueue(
+          this.choice(`{"tool_calls":[{"index":${call},"id":${JSON.stringify(event.call_id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`),
+        );
+        return;
+      }
+      case 'text.delta':
+        if (kinds[event.index] === -1) controller.enqueue(this.choice(`{"content":${JSON.stringify(event.delta)}}`));
+        return;
+      case 'arguments.delta': {
+        const call = kinds[event.index];
+        if (call !== undefined && call >= 0) controller.enqueue(this.choice(`{"tool_calls":[{"index":${call},"function":{"arguments":${JSON.stringify(event.delta)}}}]}`));
+        return;
+      }
+      case 'item.done':
+        return;
+      case 'usage':
+        this.usage = this.call.usage = event.usage;
+        return;
+      case 'done':
+        this.ended = true;
+        controller.enqueue(this.choice('{}', chatFinishReason(event.status, event.incomplete_reason, this.calls > 0)));
+        if (this.includeUsage && this.usage) {
+          controller.enqueue(sseData(`${this.head}],"usage":${JSON.stringify(toChatUsage(this.usage))}}`));
+        }
+        controller.enqueue(DONE);
+        this.call.end(event.status);
+        return;
+      case 'error':
+        return this.fail(controller, event.error);
+    }
+  }
+
+  flush(controller: Controller): void {
+    if (!this.ended) this.fail(controller, new Error('The provider ended the stream before the response was complete.'));
+  }
+
+  private choice(delta: string, finish: string | null = null): string {
+    return sseData(`${this.head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${this.tail}`);
+  }
+
+  private fail(controller: Controller, error: unknown): void {
+    this.ended = true;
     const failure = toGatewayError(error);
     controller.enqueue(sseData(JSON.stringify(failure.toJSON())));
-    call.end('failed', failure);
-  };
-
-  return {
-    start(controller) {
-      controller.enqueue(choice('{"role":"assistant","content":"","refusal":null}'));
-    },
-    transform(event, controller) {
-      if (ended) return;
-      switch (event.type) {
-        case 'message.start':
-          kinds[event.index] = -1;
-          return;
-        case 'reasoning.start':
-          kinds[event.index] = -2;
-          return;
-        case 'function_call.start': {
-          const call = calls++;
-          kinds[event.index] = call;
-          controller.enqueue(
-            choice(`{"tool_calls":[{"index":${call},"id":${JSON.stringify(event.call_id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`),
-          );
-          return;
-        }
-        case 'text.delta':
-          if (kinds[event.index] === -1) controller.enqueue(choice(`{"content":${JSON.stringify(event.delta)}}`));
-          return;
-        case 'arguments.delta': {
-          const call = kinds[event.index];
-          if (call !== undefined && call >= 0) controller.enqueue(choice(`{"tool_calls":[{"index":${call},"function":{"arguments":${JSON.stringify(event.delta)}}}]}`));
-          return;
-        }
-        case 'item.done':
-          return;
-        case 'usage':
-          usage = call.usage = event.usage;
-          return;
-        case 'done':
-          ended = true;
-          controller.enqueue(choice('{}', chatFinishReason(event.status, event.incomplete_reason, calls > 0)));
-          if (includeUsage && usage) {
-            controller.enqueue(sseData(`${head}],"usage":${JSON.stringify(toChatUsage(usage))}}`));
-          }
-          controller.enqueue(DONE);
-          call.end(event.status);
-          return;
-        case 'error':
-          return fail(controller, event.error);
-      }
-    },
-    flush(controller) {
-      if (!ended) fail(controller, new Error('The provider ended the stream before the response was complete.'));
-    },
-  };
+    this.call.end('failed', failure);
+  }
 }

@@ -30,31 +30,107 @@ export type EventFrame<Out> = (type: string, json: string) => Out;
  * the usage as it comes and is ended before the terminal event is sent.
  */
 export function responsesStreamTransformer<Out = string>(draft: ResponseDraft, call: ModelCall, onTerminal: OnTerminal, frame: EventFrame<Out> = sseEvent as EventFrame<never>): Transformer<CanonicalEvent, Out> {
-  let seq = 0;
-  const items: OpenItem[] = [];
-  let usage: Usage | null = null;
-  let ended = false;
+  return new ResponsesStreamEncoder(draft, call, onTerminal, frame);
+}
 
-  type Controller = TransformStreamDefaultController<Out>;
-  const send = (controller: Controller, event: { type: string; sequence_number?: number; [key: string]: unknown }) => {
-    event.sequence_number = seq++;
-    controller.enqueue(frame(event.type, JSON.stringify(event)));
-  };
+type Controller<Out> = TransformStreamDefaultController<Out>;
 
-  const itemAt = (index: number, kind: OutputItem['type']): OpenItem => {
-    const entry = items[index];
+// A class rather than closures: the Node entry point runs through tsx, whose function names
+// (esbuild's keepNames) cost a defineProperty for each named closure made, here six per stream.
+class ResponsesStreamEncoder<Out> implements Transformer<CanonicalEvent, Out> {
+  private seq = 0;
+  private readonly items: OpenItem[] = [];
+  private usage: Usage | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly draft: ResponseDraft,
+    private readonly call: ModelCall,
+    private readonly onTerminal: OnTerminal,
+    private readonly frame: EventFrame<Out>,
+  ) {}
+
+  start(controller: Controller<Out>): void {
+    const announced = this.draft.inProgress();
+    this.send(controller, { type: 'response.created', response: announced });
+    this.send(controller, { type: 'response.in_progress', response: announced });
+  }
+
+  // Synchronous but for the terminal events (they store the response first): a delta costs no promise.
+  transform(event: CanonicalEvent, controller: Controller<Out>): void | Promise<void> {
+    if (this.ended) return;
+    try {
+      switch (event.type) {
+        case 'text.delta': {
+          const entry = this.items[event.index];
+          if (entry?.item.type === 'reasoning') {
+            this.itemAt(event.index, 'reasoning').text += event.delta;
+            this.send(controller, { type: 'response.reasoning_summary_text.delta', item_id: entry.item.id, output_index: event.index, summary_index: 0, delta: event.delta });
+          } else {
+            const open = this.itemAt(event.index, 'message');
+            open.text += event.delta;
+            this.send(controller, { type: 'response.output_text.delta', item_id: open.item.id, output_index: event.index, content_index: 0, delta: event.delta, logprobs: [] });
+          }
+          return;
+        }
+        case 'arguments.delta': {
+          const open = this.itemAt(event.index, 'function_call');
+          open.text += event.delta;
+          this.send(controller, { type: 'response.function_call_arguments.delta', item_id: open.item.id, output_index: event.index, delta: event.delta });
+          return;
+        }
+        case 'message.start':
+          return this.open(controller, event.index, { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] });
+        case 'reasoning.start':
+          return this.open(controller, event.index, { type: 'reasoning', id: newId('rs'), summary: [] });
+        case 'function_call.start':
+          return this.open(controller, event.index, {
+            type: 'function_call',
+            id: newId('fc'),
+            call_id: event.call_id,
+            name: event.name,
+            arguments: '',
+            status: 'in_progress',
+          });
+        case 'item.done':
+          return this.close(controller, event.index);
+        case 'usage':
+          this.usage = this.call.usage = event.usage;
+          return;
+        case 'done':
+          return this.finish(controller, event.status, event.incomplete_reason);
+        case 'error':
+          return this.fail(controller, event.error);
+      }
+    } catch (error) {
+      if (!this.ended) return this.fail(controller, error);
+    }
+  }
+
+  async flush(controller: Controller<Out>): Promise<void> {
+    if (!this.ended) await this.fail(controller, new Error('The provider ended the stream before the response was complete.'));
+  }
+
+  private send(controller: Controller<Out>, event: { type: string; sequence_number?: number; [key: string]: unknown }): void {
+    event.sequence_number = this.seq++;
+    controller.enqueue(this.frame(event.type, JSON.stringify(event)));
+  }
+
+  private itemAt(index: number, kind: OutputItem['type']): OpenItem {
+    const entry = this.items[index];
     if (!entry || !entry.open || entry.item.type !== kind) {
       throw new Error(`provider sent an event for ${kind} item ${index}, which is not open`);
     }
     return entry;
-  };
+  }
 
-  const start = (controller: Controller, index: number, item: OutputItem) => {
+  private open(controller: Controller<Out>, index: number, item: OutputItem): void {
+    const { items } = this;
     if (index !== items.length) throw new Error(`provider started item ${index}; expected item ${items.length}`);
     items.push({ item, text: '', open: true });
-    send(controller, { type: 'response.output_item.added', output_index: index, item: snapshot(items[index]!, 'in_progress') });
+    this.send(controller, { type: 'response.output_item.added', output_index: index, item: snapshot(items[index]!, 'in_progress') });
     if (item.type === 'message') {
-      send(controller, {
+      this.send(controller, {
         type: 'response.content_part.added',
         item_id: item.id,
         output_index: index,
@@ -62,7 +138,7 @@ export function responsesStreamTransformer<Out = string>(draft: ResponseDraft, c
         part: { type: 'output_text', text: '', annotations: [] },
       });
     } else if (item.type === 'reasoning') {
-      send(controller, {
+      this.send(controller, {
         type: 'response.reasoning_summary_part.added',
         item_id: item.id,
         output_index: index,
@@ -70,110 +146,50 @@ export function responsesStreamTransformer<Out = string>(draft: ResponseDraft, c
         part: { type: 'summary_text', text: '' },
       });
     }
-  };
+  }
 
-  const close = (controller: Controller, index: number, status: 'completed' | 'incomplete' = 'completed') => {
-    const entry = items[index];
+  private close(controller: Controller<Out>, index: number, status: 'completed' | 'incomplete' = 'completed'): void {
+    const entry = this.items[index];
     if (!entry || !entry.open) throw new Error(`provider ended item ${index}, which is not open`);
     entry.open = false;
     const { item } = entry;
     if (item.type === 'message') {
       const part = { type: 'output_text', text: entry.text, annotations: [] };
-      send(controller, { type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: entry.text, logprobs: [] });
-      send(controller, { type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part });
+      this.send(controller, { type: 'response.output_text.done', item_id: item.id, output_index: index, content_index: 0, text: entry.text, logprobs: [] });
+      this.send(controller, { type: 'response.content_part.done', item_id: item.id, output_index: index, content_index: 0, part });
     } else if (item.type === 'function_call') {
-      send(controller, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, name: item.name, arguments: entry.text });
+      this.send(controller, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: index, name: item.name, arguments: entry.text });
     } else if (item.type === 'reasoning') {
-      send(controller, { type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: 0, text: entry.text });
-      send(controller, { type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: entry.text } });
+      this.send(controller, { type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: 0, text: entry.text });
+      this.send(controller, { type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: entry.text } });
     }
     entry.closedAs = status;
-    send(controller, { type: 'response.output_item.done', output_index: index, item: snapshot(entry, status) });
-  };
+    this.send(controller, { type: 'response.output_item.done', output_index: index, item: snapshot(entry, status) });
+  }
 
-  const finish = async (controller: Controller, status: 'completed' | 'incomplete', reason?: IncompleteReason) => {
-    ended = true;
+  private async finish(controller: Controller<Out>, status: 'completed' | 'incomplete', reason?: IncompleteReason): Promise<void> {
+    this.ended = true;
+    const { items } = this;
     // Items the provider left open end with the response (incomplete when it was cut short).
-    for (let i = 0; i < items.length; i++) if (items[i]!.open) close(controller, i, status);
+    for (let i = 0; i < items.length; i++) if (items[i]!.open) this.close(controller, i, status);
     const output = items.map((entry) => snapshot(entry, entry.closedAs ?? 'completed'));
-    const response = draft.finish(status, output, usage, { incomplete_reason: reason });
-    call.end(status);
-    await onTerminal(response);
-    send(controller, { type: status === 'completed' ? 'response.completed' : 'response.incomplete', response });
-  };
+    const response = this.draft.finish(status, output, this.usage, { incomplete_reason: reason });
+    this.call.end(status);
+    await this.onTerminal(response);
+    this.send(controller, { type: status === 'completed' ? 'response.completed' : 'response.incomplete', response });
+  }
 
-  const fail = async (controller: Controller, error: unknown) => {
-    ended = true;
+  private async fail(controller: Controller<Out>, error: unknown): Promise<void> {
+    this.ended = true;
     const failure = toGatewayError(error);
-    const output = items.map((entry) => snapshot(entry, entry.open ? 'incomplete' : 'completed'));
-    const response = draft.finish('failed', output, usage, {
+    const output = this.items.map((entry) => snapshot(entry, entry.open ? 'incomplete' : 'completed'));
+    const response = this.draft.finish('failed', output, this.usage, {
       error: { code: failure.status >= 500 ? 'server_error' : (failure.code ?? 'invalid_request'), message: failure.message },
     });
-    call.end('failed', failure);
-    await onTerminal(response);
-    send(controller, { type: 'response.failed', response });
-  };
-
-  return {
-    start(controller) {
-      const announced = draft.inProgress();
-      send(controller, { type: 'response.created', response: announced });
-      send(controller, { type: 'response.in_progress', response: announced });
-    },
-    // Synchronous but for the terminal events (they store the response first): a delta costs no promise.
-    transform(event, controller) {
-      if (ended) return;
-      try {
-        switch (event.type) {
-          case 'text.delta': {
-            const entry = items[event.index];
-            if (entry?.item.type === 'reasoning') {
-              itemAt(event.index, 'reasoning').text += event.delta;
-              send(controller, { type: 'response.reasoning_summary_text.delta', item_id: entry.item.id, output_index: event.index, summary_index: 0, delta: event.delta });
-            } else {
-              const open = itemAt(event.index, 'message');
-              open.text += event.delta;
-              send(controller, { type: 'response.output_text.delta', item_id: open.item.id, output_index: event.index, content_index: 0, delta: event.delta, logprobs: [] });
-            }
-            return;
-          }
-          case 'arguments.delta': {
-            const open = itemAt(event.index, 'function_call');
-            open.text += event.delta;
-            send(controller, { type: 'response.function_call_arguments.delta', item_id: open.item.id, output_index: event.index, delta: event.delta });
-            return;
-          }
-          case 'message.start':
-            return start(controller, event.index, { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] });
-          case 'reasoning.start':
-            return start(controller, event.index, { type: 'reasoning', id: newId('rs'), summary: [] });
-          case 'function_call.start':
-            return start(controller, event.index, {
-              type: 'function_call',
-              id: newId('fc'),
-              call_id: event.call_id,
-              name: event.name,
-              arguments: '',
-              status: 'in_progress',
-            });
-          case 'item.done':
-            return close(controller, event.index);
-          case 'usage':
-            usage = call.usage = event.usage;
-            return;
-          case 'done':
-            return finish(controller, event.status, event.incomplete_reason);
-          case 'error':
-            return fail(controller, event.error);
-        }
-      } catch (error) {
-        if (!ended) return fail(controller, error);
-      }
-    },
-    async flush(controller) {
-      if (!ended) await fail(controller, new Error('The provider ended the stream before the response was complete.'));
-    },
-  };
+    this.call.end('failed', failure);
+    await this.onTerminal(response);
+    this.send(controller, { type: 'response.failed', response });
+  }
 }
 
 /** The item as it stands, with its accumulated text, in the Responses API's shape. */

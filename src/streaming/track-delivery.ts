@@ -93,45 +93,59 @@ function bodyOf(delivery: Delivery): ReadableStream<Uint8Array> {
 }
 
 function deliveryOf(source: Pull<string | Uint8Array>, scope: RequestScope): Delivery {
-  const registry = scope.liveStreams;
-  let live: LiveStream | undefined;
-  let over = false;
-  scope.defer();
-  if (registry) registry.add((live = { scope, sink: undefined, wrote: true }));
-  const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
-    if (over) return;
-    over = true;
-    if (live) registry!.delete(live);
-    scope.end(outcome);
-  };
-  return {
-    attach(sink) {
-      if (live) live.sink = sink;
-    },
-    async next() {
-      if (over) return undefined;
-      let batch: Array<string | Uint8Array> | undefined;
-      try {
-        batch = await source.next();
-      } catch (error) {
-        finish('failed');
-        throw error;
-      }
-      if (over) return undefined;
-      if (batch === undefined) {
-        finish(scope.error === undefined ? 'completed' : 'failed');
-        return undefined;
-      }
-      if (live) live.wrote = true;
-      const bytes = bytesOf(batch);
-      scope.responseBytes += bytes.byteLength;
-      return [bytes];
-    },
-    cancel(reason) {
-      finish('cancelled');
-      return source.cancel(reason);
-    },
-  };
+  return new TrackedDelivery(source, scope);
+}
+
+// A class rather than closures: the Node entry point runs through tsx, whose function names
+// (esbuild's keepNames) cost a defineProperty for each named closure made.
+class TrackedDelivery implements Delivery {
+  private readonly live: LiveStream | undefined;
+  private over = false;
+
+  constructor(
+    private readonly source: Pull<string | Uint8Array>,
+    private readonly scope: RequestScope,
+  ) {
+    scope.defer();
+    const registry = scope.liveStreams;
+    if (registry) registry.add((this.live = { scope, sink: undefined, wrote: true }));
+  }
+
+  attach(sink: ByteSink): void {
+    if (this.live) this.live.sink = sink;
+  }
+
+  async next(): Promise<Uint8Array[] | undefined> {
+    if (this.over) return undefined;
+    let batch: Array<string | Uint8Array> | undefined;
+    try {
+      batch = await this.source.next();
+    } catch (error) {
+      this.finish('failed');
+      throw error;
+    }
+    if (this.over) return undefined;
+    if (batch === undefined) {
+      this.finish(this.scope.error === undefined ? 'completed' : 'failed');
+      return undefined;
+    }
+    if (this.live) this.live.wrote = true;
+    const bytes = bytesOf(batch);
+    this.scope.responseBytes += bytes.byteLength;
+    return [bytes];
+  }
+
+  cancel(reason?: unknown): Promise<void> {
+    this.finish('cancelled');
+    return this.source.cancel(reason);
+  }
+
+  private finish(outcome: 'completed' | 'failed' | 'cancelled'): void {
+    if (this.over) return;
+    this.over = true;
+    if (this.live) this.scope.liveStreams!.delete(this.live);
+    this.scope.end(outcome);
+  }
 }
 
 const encoder = new TextEncoder();

@@ -39,13 +39,6 @@ export function transformPull<I, O>(source: Pull<I>, transformer: Transformer<I,
     },
     desiredSize: 1,
   };
-  const take = (): O[] | undefined => {
-    if (failed) throw failed.reason;
-    if (out.length === 0) return undefined;
-    const batch = out;
-    out = [];
-    return batch;
-  };
   const ctl = controller as unknown as TransformStreamDefaultController<O>;
 
   return {
@@ -56,8 +49,12 @@ export function transformPull<I, O>(source: Pull<I>, transformer: Transformer<I,
           if (transformer.start) await transformer.start(ctl);
         }
         for (;;) {
-          const ready = take();
-          if (ready) return ready;
+          if (failed) throw failed.reason;
+          if (out.length > 0) {
+            const ready = out;
+            out = [];
+            return ready;
+          }
           if (ended) return undefined;
           if (terminated) {
             ended = true;
@@ -72,10 +69,10 @@ export function transformPull<I, O>(source: Pull<I>, transformer: Transformer<I,
             if (transformer.flush) await transformer.flush(ctl);
             continue;
           }
-          const transform = transformer.transform;
+          const transforms = transformer.transform !== undefined;
           for (let i = 0; i < batch.length; i++) {
-            if (transform) {
-              const pending = transform(batch[i]!, ctl);
+            if (transforms) {
+              const pending = transformer.transform!(batch[i]!, ctl);
               if (pending) await pending;
             } else {
               out.push(batch[i] as unknown as O);

@@ -19,10 +19,11 @@ import type { UpstreamExchange } from './upstream-exchange.ts';
  * `max_event_bytes`, a connection that breaks mid-stream, a time limit (the
  * exchange cancels the read at once, whatever the socket does).
  */
-export class UpstreamEvents implements Pull<CanonicalEvent> {
+// Its callbacks are methods, not arrow functions in fields: the Node entry point runs through tsx,
+// whose names for function values (esbuild's keepNames) cost a defineProperty per closure made.
+export class UpstreamEvents implements Pull<CanonicalEvent>, EventSink {
   private readonly decoder: SseBytesDecoder;
   private out: CanonicalEvent[] = [];
-  private readonly sink: EventSink = { enqueue: (event) => this.out.push(event) };
   /** A time limit fired: what the stream fails with. */
   private stopped: { reason: unknown } | undefined;
   private ended = false;
@@ -37,13 +38,19 @@ export class UpstreamEvents implements Pull<CanonicalEvent> {
     private readonly secrets: readonly string[],
     maxEventBytes: number,
   ) {
-    this.decoder = new SseBytesDecoder({ onMessage: this.onMessage, maxBufferSize: maxEventBytes });
-    exchange.attach({
-      error: (reason) => {
-        this.stopped ??= { reason };
-        void this.body.cancel(reason).catch(() => {});
-      },
-    });
+    this.decoder = new SseBytesDecoder({ onMessage: this.onMessage.bind(this), maxBufferSize: maxEventBytes });
+    exchange.attach(this);
+  }
+
+  /** A translated event (the translator's sink). */
+  enqueue(event: CanonicalEvent): void {
+    this.out.push(event);
+  }
+
+  /** A time limit fired (the exchange's error sink): the stream fails with it at once. */
+  error(reason: unknown): void {
+    this.stopped ??= { reason };
+    void this.body.cancel(reason).catch(() => {});
   }
 
   async next(): Promise<CanonicalEvent[] | undefined> {
@@ -73,7 +80,7 @@ export class UpstreamEvents implements Pull<CanonicalEvent> {
           this.ended = true;
           this.exchange.end();
           this.feed(undefined);
-          this.translator.end(this.sink);
+          this.translator.end(this);
         } else {
           for (let i = 0; i < chunks.length; i++) this.feed(chunks[i]);
         }
@@ -107,14 +114,14 @@ export class UpstreamEvents implements Pull<CanonicalEvent> {
     }
   }
 
-  private readonly onMessage = (message: SseMessage): void => {
+  private onMessage(message: SseMessage): void {
     this.exchange.touch();
     try {
-      this.translator.message(message, this.sink);
+      this.translator.message(message, this);
     } catch (error) {
       throw new TranslateError(unreadable(this.provider, error, 'a stream event', this.secrets));
     }
-  };
+  }
 }
 
 /** Carries a translator's failure out through the decoder, told apart from the decoder's own. */
