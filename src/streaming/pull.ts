@@ -7,11 +7,13 @@
  * 1.4 µs per value, and every value it passes is a separate write to the
  * socket at the end).
  *
- * Every stage still takes and returns a standard ReadableStream: `streamOf`
- * makes one that carries its source, and `pullOf` takes the source back out
- * of a stream nobody has read, so chained stages run as one pull pipeline
- * while any other consumer (a test, `pipeThrough`, a runtime's server) reads
- * an ordinary stream with a single hop at the edge.
+ * Where a stage's contract is a standard ReadableStream (a provider and its
+ * wrappers), `streamOf` makes one that carries its source, and `pullOf` takes
+ * the source back out of a stream nobody has read, so chained stages run as
+ * one pull pipeline while any other consumer (a test, `pipeThrough`, a
+ * runtime's server) reads an ordinary stream with a single hop at the edge.
+ * From the pipeline on, stages hand each other the `Pull` itself: on Node 20
+ * a ReadableStream costs about 11 µs to construct.
  */
 export interface Pull<T> {
   /**
