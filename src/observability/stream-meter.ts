@@ -28,7 +28,7 @@ export interface StreamStats {
  * client went away (cancelled, with usage as far as the upstream reported it).
  *
  * It is also the stage that turns an upstream error into a final `error`
- * event (see catchStreamErrors). A pull stage (see streaming/pull.ts): it
+ * event (see catchPullErrors). A pull stage (see streaming/pull.ts): it
  * looks at each batch on its way and adds no stream hop, where a
  * TransformStream stage would cost about 1.4 µs per event on Node 20.
  */

@@ -1,17 +1,12 @@
 import { pullOf, streamOf, type Pull } from './pull.ts';
 
 /**
- * Turns a stream that may error into one that ends with a final `{type:
- * 'error'}` value instead, so the stages after it (metering, encoding) can
- * report the failure in-band (`response.failed`) rather than cut the client's
- * stream short. Cancellation passes through to the source.
+ * The batches of a stream that may error, ending with a final `{type:
+ * 'error'}` value instead, so the stages after it (encoding) can report the
+ * failure in-band (`response.failed`) rather than cut the client's stream
+ * short. Cancellation passes through to the source. A pull stage: no web
+ * stream is made for it, and none at all when `stream` already never errors.
  */
-export function catchStreamErrors<T>(stream: ReadableStream<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
-  if (errorSafe.has(stream)) return stream;
-  return watchStream(stream, IGNORE as StreamWatcher<T>);
-}
-
-/** catchStreamErrors as a pull stage, for a consumer that is one too (no stream is made for it). */
 export function catchPullErrors<T>(stream: ReadableStream<T>): Pull<T | { type: 'error'; error: unknown }> {
   if (errorSafe.has(stream)) return pullOf(stream);
   return watchPull(pullOf(stream), IGNORE as StreamWatcher<T>);
@@ -35,7 +30,7 @@ export interface StreamWatcher<T> {
 /**
  * Passes `stream` through unchanged and tells `watcher` what goes by, as a
  * pull stage (no hop of its own): a source that errors ends with the in-band
- * `{type: 'error'}` value instead, as catchStreamErrors does, so the stages
+ * `{type: 'error'}` value instead, as catchPullErrors does, so the stages
  * after it need no hop to catch it.
  */
 export function watchStream<T>(stream: ReadableStream<T>, watcher: StreamWatcher<T>): ReadableStream<T | { type: 'error'; error: unknown }> {

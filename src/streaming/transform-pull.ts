@@ -1,4 +1,4 @@
-import { pullOf, streamOf, type Pull } from './pull.ts';
+import type { Pull } from './pull.ts';
 
 /**
  * What a stage's transformer gets: TransformStreamDefaultController's
@@ -98,9 +98,4 @@ export function transformPull<I, O>(source: Pull<I>, transformer: Transformer<I,
       await source.cancel(reason);
     },
   };
-}
-
-/** `stream` through `transformer`, as one pull stage when `stream` is itself a pull stage's. */
-export function transformStream<I, O>(stream: ReadableStream<I>, transformer: Transformer<I, O>): ReadableStream<O> {
-  return streamOf(transformPull(pullOf(stream), transformer));
 }

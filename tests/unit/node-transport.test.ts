@@ -5,10 +5,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { bodyStream, NodeTransport } from '../../src/adapters/node-transport.ts';
-import { bodyPullOf } from '../../src/streaming/pull.ts';
+import { bodyPullOf, type Pull } from '../../src/streaming/pull.ts';
 import { BodyTooLargeError, readCapped } from '../../src/providers/http/read-capped.ts';
 
 /** The Node adapter's transport must behave like fetch for everything providers rely on. */
+/** Three SSE events, 30 ms apart. */
+async function threeEvents(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (let i = 0; i < 3; i++) {
+    res.write(`data: ${i}\n\n`);
+    await sleep(30);
+  }
+  res.end();
+}
+
+/** Everything a pull source of bytes gives, as text. */
+async function pullText(source: Pull<Uint8Array>): Promise<string> {
+  let text = '';
+  for (let batch = await source.next(); batch !== undefined; batch = await source.next()) for (const chunk of batch) text += new TextDecoder().decode(chunk);
+  return text;
+}
+
 describe('NodeTransport', () => {
   const transport = new NodeTransport();
   let server: Server;
@@ -60,14 +77,7 @@ describe('NodeTransport', () => {
   });
 
   test('streams the body as it arrives', async () => {
-    handler = async (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (let i = 0; i < 3; i++) {
-        res.write(`data: ${i}\n\n`);
-        await sleep(30);
-      }
-      res.end();
-    };
+    handler = threeEvents;
     const response = await post('/stream');
     const reader = response.body!.getReader();
     const first = await reader.read();
@@ -82,18 +92,9 @@ describe('NodeTransport', () => {
   });
 
   test("the gateway's stream stages take the body as a pull source, with no web stream; the body cannot be read a second time", async () => {
-    handler = async (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (let i = 0; i < 3; i++) {
-        res.write(`data: ${i}\n\n`);
-        await sleep(20);
-      }
-      res.end();
-    };
+    handler = threeEvents;
     const response = await post('/stream-pull');
-    const source = bodyPullOf(response)!;
-    let text = '';
-    for (let batch = await source.next(); batch !== undefined; batch = await source.next()) for (const chunk of batch) text += new TextDecoder().decode(chunk);
+    const text = await pullText(bodyPullOf(response)!);
     assert.equal(text, 'data: 0\n\ndata: 1\n\ndata: 2\n\n');
     await assert.rejects(response.body!.getReader().read(), TypeError);
     // An answer whose body was read as a stream first still gives it as a pull source (one reader).
@@ -101,9 +102,7 @@ describe('NodeTransport', () => {
     const body = read.body!;
     const again = bodyPullOf(read)!;
     assert.ok(body.locked);
-    let second = '';
-    for (let batch = await again.next(); batch !== undefined; batch = await again.next()) for (const chunk of batch) second += new TextDecoder().decode(chunk);
-    assert.equal(second, text);
+    assert.equal(await pullText(again), text);
   });
 
   test('abort before the answer rejects with the reason, and the upstream sees the connection close', async () => {

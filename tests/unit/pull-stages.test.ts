@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pullOf, streamOf, type Pull } from '../../src/streaming/pull.ts';
-import { transformPull, transformStream } from '../../src/streaming/transform-pull.ts';
+import { transformPull } from '../../src/streaming/transform-pull.ts';
 import { deliveryResponse } from '../../src/streaming/track-delivery.ts';
 import { RequestScope, type Outcome } from '../../src/core/request-scope.ts';
 
@@ -172,7 +172,7 @@ describe('pull stages', () => {
     assert.deepEqual(outcomes, ['completed']);
   });
 
-  test('transformStream reads the same as pipeThrough(new TransformStream(transformer)) for an ordinary source', async () => {
+  test('transformPull, read as a stream, gives the same as pipeThrough(new TransformStream(transformer)), for an ordinary source and a pull stage', async () => {
     const transformer = (): Transformer<number, number> => ({
       start: (c) => c.enqueue(0),
       transform: (v, c) => {
@@ -189,7 +189,7 @@ describe('pull stages', () => {
         },
       });
     const piped = await readAll(source().pipeThrough(new TransformStream(transformer())));
-    assert.deepEqual(await readAll(transformStream(source(), transformer())), piped);
-    assert.deepEqual(await readAll(transformStream(streamOf(batches([[1, 2], [3]]).source), transformer())), piped);
+    assert.deepEqual(await readAll(streamOf(transformPull(pullOf(source()), transformer()))), piped);
+    assert.deepEqual(await readAll(streamOf(transformPull(pullOf(streamOf(batches([[1, 2], [3]]).source)), transformer()))), piped);
   });
 });
