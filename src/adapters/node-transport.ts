@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { UpstreamFetch } from '../providers/http/upstream-exchange.ts';
+import type { AbortSource } from '../core/cancellation.ts';
 import { BODY_PULL, pullOf, streamOf, type Pull } from '../streaming/pull.ts';
 import { BodyTooLargeError, type TextReadable } from '../providers/http/read-capped.ts';
 
@@ -38,7 +39,8 @@ export class NodeTransport {
 
   readonly fetch: UpstreamFetch = (url, init) =>
     new Promise<Response>((resolve, reject) => {
-      const { signal } = init;
+      // The exchange's own cancellation when it has one: its AbortSignal is then never made.
+      const signal = init.cancellation ?? init.signal;
       if (signal.aborted) {
         reject(signal.reason);
         return;
@@ -93,7 +95,7 @@ class AbortExchange {
   response: IncomingMessage | undefined;
   constructor(
     private readonly request: ClientRequest,
-    private readonly signal: AbortSignal,
+    private readonly signal: AbortSource,
   ) {}
 
   handleEvent(): void {
@@ -143,7 +145,7 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * (or `body` taken) as soon as the answer is handed over, as every caller does:
  * until then the socket is not read.
  */
-function answerOf(res: IncomingMessage, signal: AbortSignal): Response & TextReadable {
+function answerOf(res: IncomingMessage, signal: AbortSource): Response & TextReadable {
   const answer = new Response(null, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }) as SocketAnswer;
   answer[SOCKET] = { res, signal, source: undefined, stream: undefined, pulled: false };
   Object.defineProperties(answer, ANSWER_PROPERTIES);
@@ -154,7 +156,7 @@ const SOCKET = Symbol('socket');
 
 interface SocketState {
   readonly res: IncomingMessage;
-  readonly signal: AbortSignal;
+  readonly signal: AbortSource;
   source: Readable | undefined;
   stream: ReadableStream<Uint8Array> | undefined;
   /** The body was handed over as a pull source. */
@@ -214,7 +216,7 @@ const ANSWER_PROPERTIES: PropertyDescriptorMap = {
  * Content-Length over the limit (of an answer that is not compressed) is
  * refused before a byte is read. Failures are those of `bodyStream`.
  */
-function readSocket(res: IncomingMessage, source: Readable, signal: AbortSignal, limit: number): Promise<string> {
+function readSocket(res: IncomingMessage, source: Readable, signal: AbortSource, limit: number): Promise<string> {
   return new Promise<string>((resolve, reject) => void new SocketText(res, source, signal, limit, resolve, reject));
 }
 
@@ -237,7 +239,7 @@ class SocketText {
   constructor(
     private readonly res: IncomingMessage,
     private readonly source: Readable,
-    private readonly signal: AbortSignal,
+    private readonly signal: AbortSource,
     private readonly limit: number,
     private readonly resolve: (text: string) => void,
     private readonly reject: (reason: unknown) => void,
@@ -296,7 +298,7 @@ class SocketText {
  * checked against the body's state: a late 'end' or 'data' never throws
  * inside the gateway.
  */
-export function bodyStream(res: IncomingMessage, signal: AbortSignal, source: Readable = res): ReadableStream<Uint8Array> {
+export function bodyStream(res: IncomingMessage, signal: AbortSource, source: Readable = res): ReadableStream<Uint8Array> {
   return streamOf(new NodeBody(res, signal, source));
 }
 
@@ -312,7 +314,7 @@ class NodeBody implements Pull<Uint8Array> {
 
   constructor(
     private readonly res: IncomingMessage,
-    signal: AbortSignal,
+    signal: AbortSource,
     private readonly source: Readable,
   ) {
     source.on('data', (chunk: Buffer) => this.onData(chunk));

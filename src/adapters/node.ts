@@ -4,9 +4,9 @@ import { serve, upgradeWebSocket, type Http2Bindings, type HttpBindings } from '
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import { WebSocketServer } from 'ws';
-import type { ClientAddress } from '../core/client-address.ts';
 import { createGateway } from '../gateway.ts';
 import { NodeTransport } from './node-transport.ts';
+import { NodePeer } from './node-peer.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { collectAfterBodies } from './collect-after-bodies.ts';
 import { writeDelivery } from './node-delivery.ts';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
     if (env.incoming.headers.upgrade !== undefined) handshakes.set(request, env as HttpBindings);
     bodies.declared(env.incoming.headers['content-length']);
-    const response = await gateway.fetch(request, nodePeer(env));
+    const response = await gateway.fetch(request, NodePeer.of(env));
     // A streamed answer goes to the socket batch by batch, without the web stream in between.
     const delivery = env.outgoing instanceof ServerResponse ? takeDelivery(response) : undefined;
     if (!delivery) return response;
@@ -73,13 +73,6 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-}
-
-/** The peer as node:http saw it; a socket that has already closed has no address. */
-function nodePeer(env: HttpBindings | Http2Bindings): ClientAddress | undefined {
-  const socket = env.incoming.socket;
-  const address = socket.remoteAddress;
-  return address === undefined ? undefined : { address, port: socket.remotePort };
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
+import { TrieRouter } from 'hono/router/trie-router';
+import { CachedRouter } from './cached-router.ts';
 import type { CorsConfig } from '../config/schema.ts';
 import { corsPolicy } from '../middleware/cors.ts';
 import type { RequestObserver } from '../core/request-observer.ts';
-import { clientClosedRequest, InternalServerError, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
+import { clientClosedRequest, MethodNotAllowedError, NotFoundError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LiveStreams } from '../core/live-streams.ts';
 import { quoteValue } from '../errors/quote-value.ts';
@@ -44,20 +48,12 @@ export interface AppOptions {
  * built from the routes themselves.
  */
 export function createApp({ logger, inflight, observers = {}, hooks = {}, operational, v1, liveStreams, cors, accessLogSampleRate = 1 }: AppOptions): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  // Hono's default router, its static matches remembered (see CachedRouter).
+  const app = new Hono<AppEnv>({ router: new CachedRouter(new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] })) });
   const ordered: RequestObserver[] = [];
   if (observers.tracing) ordered.push(observers.tracing);
   if (observers.metrics) ordered.push(observers.metrics);
   app.use('*', requestContext({ logger, inflight, observers: ordered, sampleRate: accessLogSampleRate, ...(liveStreams ? { liveStreams } : {}) }));
-  // Innermost: Hono gives onError only Errors; anything else thrown by a handler becomes one here,
-  // so every middleware above (tracing, metrics) sees a normal answer and ends its work.
-  app.use('*', async function errorBoundary(_c, next) {
-    try {
-      await next();
-    } catch (error) {
-      throw error instanceof Error ? error : new InternalServerError(undefined, { cause: error });
-    }
-  });
   app.notFound(function notFound(c) {
     return new NotFoundError(`Invalid URL (${quoteValue(c.req.method, 16).slice(1, -1)} ${quoteValue(c.req.path, 256).slice(1, -1)}).`, { code: 'not_found' }).toResponse();
   });

@@ -36,12 +36,11 @@ export function modelCallHandler(service: ModelCallService, { maxBodySize, limit
     checkJsonLimits(body, limits, lists);
     const timeout = c.req.raw.headers.get(CLIENT_TIMEOUT_HEADER);
     if (timeout !== null) scope.deadline = deadlineOf(timeout, scope.startedAt);
-    if (!wantsStream(body)) {
-      linkAbort(c.req.raw.signal, scope.controller);
-      return service.create(body, scope);
-    }
     // A client that leaves while the upstream is called (or a retry waits) cancels the call.
-    const link = linkAbort(c.req.raw.signal, scope.controller);
+    const departure = c.env?.departure;
+    if (departure) departure.watch(scope.controller);
+    const link = departure ?? linkAbort(c.req.raw.signal, scope.controller);
+    if (!wantsStream(body)) return service.create(body, scope);
     try {
       return await service.create(body, scope);
     } finally {

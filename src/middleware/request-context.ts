@@ -79,7 +79,8 @@ export function requestContext({ logger, inflight, observers = [], liveStreams, 
       // Hono hands anything but an Error thrown by a handler back to us instead of to onError.
       // Whatever it is, the request must still end: answered, counted, logged, its span closed.
       const failure = error instanceof GatewayError ? error : new InternalServerError(undefined, { cause: error });
-      scope.error ??= failure;
+      // As onError records it: the thrown value itself, when it is what failed.
+      scope.error ??= failure.status === 500 && failure.cause !== undefined ? failure.cause : failure;
       c.res = scope.signal.aborted ? clientClosedRequest() : failure.toResponse();
       if (!scope.signal.aborted) logger.error('request failed', { request_id: scope.id, ...traceFields(scope), error: failure.cause ?? failure });
     }

@@ -237,6 +237,23 @@ export function conformanceSuite(name: string, getTarget: () => Promise<Target> 
       assert.ok(upstream.closedEarly);
     });
 
+    test('a client that leaves before the upstream answers closes the upstream request (non-streamed and streamed)', async () => {
+      for (const stream of [false, true]) {
+        const model = `conf-gone-early-${stream}`;
+        fake.script(model, { kind: 'text', chunks: ['late'], ttfbMs: 5_000 });
+        const controller = new AbortController();
+        const id = `gone-early-${stream}`;
+        const pending = post({ model: `gemini/${model}`, input: 'x', stream }, { headers: { 'content-type': 'application/json', 'x-request-id': id }, signal: controller.signal }).catch(() => undefined);
+        await fake.waitFor((r) => r.model === model, 3_000);
+        controller.abort();
+        await pending;
+        const upstream = await fake.waitFor((r) => r.model === model && r.closedEarly, 2_000);
+        assert.ok(upstream.closedEarly, `stream: ${stream}`);
+        const line = await server.waitForLog((l) => l.msg === 'request completed' && l.request_id === id, 2_000);
+        assert.equal(line.outcome, 'cancelled', `stream: ${stream}`);
+      }
+    });
+
     test('events that arrive in one upstream read reach the client in one write, not one write per event', async () => {
       // 40 deltas in a single write of the upstream: the gateway's answer is a handful of HTTP chunks.
       const script = { kind: 'text' as const, chunks: Array.from({ length: 40 }, (_, i) => ` t${i}`) };

@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { UpstreamFailure } from '../../errors/upstream-failure.ts';
 import { SseBufferOverflowError } from '../../streaming/sse-decoder.ts';
 import type { ProviderCall } from '../provider.ts';
+import { Cancellation, type AbortSource } from '../../core/cancellation.ts';
 import { BodyTooLargeError, readCapped } from './read-capped.ts';
 import { upstreamError } from './upstream-error.ts';
 
@@ -30,10 +31,36 @@ export interface UpstreamSettings {
  * followed: a redirect would take the key to another host); adapters may
  * supply a faster one, which must not follow redirects either.
  */
-export type UpstreamFetch = (
-  url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string | Uint8Array<ArrayBuffer>; signal: AbortSignal; redirect: 'manual' },
-) => Promise<Response>;
+export type UpstreamFetch = (url: string, init: UpstreamInit) => Promise<Response>;
+
+/**
+ * A request's init as `fetch` takes it. `cancellation`, when given, aborts
+ * with `signal`: a transport of the gateway's own listens to it instead, and
+ * the AbortSignal is then never made (see Cancellation).
+ */
+export interface UpstreamInit {
+  readonly method: 'POST';
+  readonly headers: Record<string, string>;
+  readonly body: string | Uint8Array<ArrayBuffer>;
+  readonly signal: AbortSignal;
+  readonly redirect: 'manual';
+  readonly cancellation?: AbortSource;
+}
+
+/** The exchange's init: its `signal` is made only when a fetch reads it. */
+class ExchangeInit implements UpstreamInit {
+  readonly method = 'POST';
+  readonly redirect = 'manual';
+  constructor(
+    readonly headers: Record<string, string>,
+    readonly body: string,
+    readonly cancellation: Cancellation,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+}
 
 /** Where a timed-out stream is failed at once, whatever the socket does. */
 interface ErrorSink {
@@ -54,7 +81,7 @@ interface ErrorSink {
  * again), so a data event costs one clock read, not a setTimeout.
  */
 export class UpstreamExchange {
-  private readonly controller = new AbortController();
+  private readonly cancellation = new Cancellation();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly startedAt = performance.now();
   private streaming = false;
@@ -69,7 +96,7 @@ export class UpstreamExchange {
     private readonly call: ProviderCall,
   ) {
     const signal = call.signal;
-    if (signal.aborted) this.controller.abort(signal.reason);
+    if (signal.aborted) this.cancellation.abort(signal.reason);
     else signal.addEventListener('abort', this, { once: true });
     this.timer = setTimeout(UpstreamExchange.fire, settings.timeoutMs, this);
   }
@@ -84,7 +111,7 @@ export class UpstreamExchange {
   }
 
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.cancellation.signal;
   }
 
   /**
@@ -96,7 +123,7 @@ export class UpstreamExchange {
   async send(url: string, headers: Record<string, string>, body: string): Promise<Response> {
     let response: Response;
     try {
-      response = await this.settings.fetch(url, { method: 'POST', headers, body, signal: this.controller.signal, redirect: 'manual' });
+      response = await this.settings.fetch(url, new ExchangeInit(headers, body, this.cancellation));
     } catch (error) {
       throw this.fail(error);
     }
@@ -158,7 +185,7 @@ export class UpstreamExchange {
   /** Aborts the HTTP request (client gone, or the consumer stopped reading). */
   abort(reason?: unknown): void {
     this.end();
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    this.cancellation.abort(reason);
   }
 
   /** Stops the timer and the abort wiring: the exchange is over. Safe to call more than once. */
