@@ -1,8 +1,9 @@
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
+import type { Abortable } from '../core/cancellation.ts';
 import type { ClientAddress, ClientDeparture } from '../core/client-address.ts';
 
 const WATCHED = Symbol('departure');
-type Watched = HttpBindings['outgoing'] & { [WATCHED]?: AbortController | undefined };
+type Watched = HttpBindings['outgoing'] & { [WATCHED]?: Abortable | undefined };
 
 /**
  * The peer as node:http saw it (a socket that has already closed has no
@@ -32,7 +33,7 @@ export class NodePeer implements ClientAddress, ClientDeparture {
     return this;
   }
 
-  watch(to: AbortController): void {
+  watch(to: Abortable): void {
     const outgoing = this.outgoing;
     // Gone already (while its body was read): the response has lost its socket unfinished.
     if (!outgoing.writableFinished && (outgoing.destroyed || !outgoing.socket || outgoing.socket.destroyed)) {

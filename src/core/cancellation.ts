@@ -1,3 +1,8 @@
+/** What can be told to abort: an AbortController, a Cancellation. */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 /** An abort listener as an object (`handleEvent`), which costs a request no closure. */
 export interface AbortListener {
   handleEvent(): void;

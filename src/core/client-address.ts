@@ -1,3 +1,5 @@
+import type { Abortable } from './cancellation.ts';
+
 /**
  * The other end of the connection, as the runtime adapter saw it: the peer's
  * IP address and port, not anything a client claims in headers
@@ -14,10 +16,10 @@ export interface ClientAddress {
   readonly departure?: ClientDeparture;
 }
 
-/** Tells one AbortController that the client went away before its response was finished. */
+/** Tells the request's cancellation that the client went away before its response was finished. */
 export interface ClientDeparture {
   /** From now on, the client leaving aborts `to` with an AbortError. */
-  watch(to: AbortController): void;
+  watch(to: Abortable): void;
   /** No longer: the response exists (a stream notices the client leaving through its own cancellation). */
   unlink(): void;
 }

@@ -58,7 +58,7 @@ export class LiveStreams {
    */
   interrupt(reason: Error): void {
     for (const stream of this.streams) {
-      if (!stream.scope.signal.aborted) stream.scope.controller.abort(reason);
+      stream.scope.controller.abort(reason);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
+import { Cancellation } from './cancellation.ts';
 import type { LiveStreams } from './live-streams.ts';
 import type { ClientAddress } from './client-address.ts';
 import { ANONYMOUS, type Principal } from './principal.ts';
@@ -19,14 +20,14 @@ export interface ScopeListener {
 
 /**
  * One per request, from the first middleware to the last byte of the
- * response. Its AbortController is the request's cancellation: aborted when
+ * response. Its controller is the request's cancellation: aborted when
  * the client disconnects, it aborts the upstream call. A streamed response
  * `defer()`s the end until its body is finished or cancelled; everything else
  * ends when the handler returns. What observers record at the end (method,
  * route, status, sizes) is kept here, so ending a request allocates nothing.
  */
 export class RequestScope {
-  readonly controller = new AbortController();
+  readonly controller = new Cancellation();
   readonly startedAt = performance.now();
   /** Who the request acts for: anonymous until an authentication hook says otherwise. */
   principal: Principal = ANONYMOUS;
@@ -81,8 +82,14 @@ export class RequestScope {
     private readonly finish: (scope: RequestScope, outcome: Outcome) => void,
   ) {}
 
+  /** The request's cancellation as an AbortSignal, made on first use (code that only asks `aborted` asks the controller). */
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** The client went away, or the request was cancelled. */
+  get aborted(): boolean {
+    return this.controller.aborted;
   }
 
   get deferred(): boolean {
@@ -98,7 +105,7 @@ export class RequestScope {
   end(outcome: Outcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
-    if (outcome === 'cancelled' && !this.controller.signal.aborted) {
+    if (outcome === 'cancelled' && !this.controller.aborted) {
       this.controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
     }
     this.listener?.scopeEnded(outcome);

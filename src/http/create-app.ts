@@ -59,7 +59,7 @@ export function createApp({ logger, inflight, observers = {}, hooks = {}, operat
   });
   app.onError(function onError(error, c) {
     const scope = c.get('scope');
-    if (scope?.signal.aborted) return clientClosedRequest();
+    if (scope?.aborted) return clientClosedRequest();
     // An error that carries its own answer (Hono's HTTPException) keeps its status and headers.
     const failure = isSelfRendering(error) ? fromSelfRendering(error) : toGatewayError(error);
     if (scope) scope.error = failure.status === 500 && failure.cause !== undefined ? failure.cause : failure;

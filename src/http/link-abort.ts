@@ -1,3 +1,5 @@
+import type { Abortable } from '../core/cancellation.ts';
+
 /**
  * Aborts `to` when `from` aborts: a client that leaves while a non-streamed
  * answer is generated aborts the upstream call. (Streams notice the client
@@ -11,14 +13,14 @@
  * The link is its own listener (`handleEvent`), so linking a request costs one
  * small object and no closures.
  */
-export function linkAbort(from: AbortSignal, to: AbortController): AbortLink {
+export function linkAbort(from: AbortSignal, to: Abortable): AbortLink {
   return new AbortLink(from, to);
 }
 
 export class AbortLink {
   constructor(
     private readonly from: AbortSignal,
-    private readonly to: AbortController,
+    private readonly to: Abortable,
   ) {
     if (from.aborted) this.handleEvent();
     else from.addEventListener('abort', this, { once: true });

@@ -81,8 +81,8 @@ export function requestContext({ logger, inflight, observers = [], liveStreams, 
       const failure = error instanceof GatewayError ? error : new InternalServerError(undefined, { cause: error });
       // As onError records it: the thrown value itself, when it is what failed.
       scope.error ??= failure.status === 500 && failure.cause !== undefined ? failure.cause : failure;
-      c.res = scope.signal.aborted ? clientClosedRequest() : failure.toResponse();
-      if (!scope.signal.aborted) logger.error('request failed', { request_id: scope.id, ...traceFields(scope), error: failure.cause ?? failure });
+      c.res = scope.aborted ? clientClosedRequest() : failure.toResponse();
+      if (!scope.aborted) logger.error('request failed', { request_id: scope.id, ...traceFields(scope), error: failure.cause ?? failure });
     }
     const matched = routePath(c, -1);
     // Only middleware (`*`, `/v1/*`) matched: no route did.
@@ -92,6 +92,6 @@ export function requestContext({ logger, inflight, observers = [], liveStreams, 
     c.res.headers.set('x-request-id', scope.id);
     const extra = scope.responseHeaders;
     if (extra) for (const name in extra) c.res.headers.set(name, extra[name]!);
-    if (!scope.deferred) scope.end(scope.signal.aborted ? 'cancelled' : 'completed');
+    if (!scope.deferred) scope.end(scope.aborted ? 'cancelled' : 'completed');
   };
 }

@@ -1,3 +1,5 @@
+import { Cancellation } from '../core/cancellation.ts';
+import { CancellableCall } from '../providers/cancellable-call.ts';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../canonical/types.ts';
@@ -54,7 +56,7 @@ export class InstrumentedProvider implements Provider {
     try {
       count = await this.delegate.countInputTokens!(request, span ? this.propagate(call, span) : call);
     } catch (error) {
-      throw failedCall(op, span, start, call.signal, error);
+      throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
     }
     if (op) {
       op.success.inc();
@@ -101,7 +103,7 @@ export class InstrumentedProvider implements Provider {
         return result;
       },
       (error: unknown) => {
-        throw failedCall(op, undefined, start, call.signal, error);
+        throw failedCall(op, undefined, start, call.cancellation ?? call.signal, error);
       },
     );
   }
@@ -112,7 +114,7 @@ export class InstrumentedProvider implements Provider {
     try {
       result = await this.delegate.generate(request, span ? this.propagate(call, span) : call);
     } catch (error) {
-      throw failedCall(op, span, start, call.signal, error);
+      throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
     }
     if (op) {
       op.success.inc();
@@ -139,10 +141,10 @@ export class InstrumentedProvider implements Provider {
     try {
       source = await this.delegate.stream(request, span ? this.propagate(call, span) : call);
     } catch (error) {
-      throw failedCall(op, span, start, call.signal, error);
+      throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
     }
     if (!op && !span) return source;
-    return meterStream(source, call.signal, (stats) => {
+    return meterStream(source, call.cancellation ?? call.signal, (stats) => {
       if (op) this.settleMetrics(op, start, stats);
       if (span) settleSpan(span, start, stats, request.model);
     });
@@ -172,7 +174,10 @@ export class InstrumentedProvider implements Provider {
   private propagate(call: ProviderCall, span: Span): ProviderCall {
     // Object.assign, not a spread: adding keys to an object made by spread is slow on Node 20's V8.
     const headers: Record<string, string> = Object.assign({}, call.headers, traceHeaders(span.spanContext()));
-    return { signal: call.signal, headers, context: trace.setSpan(call.context ?? ROOT_CONTEXT, span) };
+    const context = trace.setSpan(call.context ?? ROOT_CONTEXT, span);
+    const cancellation = call.cancellation;
+    // The request's own cancellation when it has one, so that no AbortSignal is made for it.
+    return cancellation instanceof Cancellation ? new CancellableCall(cancellation, headers, context) : { signal: call.signal, headers, context };
   }
 
   private settleMetrics(op: OperationSeries, start: number, stats: StreamStats): void {
@@ -201,7 +206,7 @@ export class InstrumentedProvider implements Provider {
  * A call that failed before it produced a result (cancelled if the client had
  * gone, else an error): records it and returns the error to rethrow.
  */
-function failedCall(op: OperationSeries | undefined, span: Span | undefined, start: number, signal: AbortSignal, error: unknown): unknown {
+function failedCall(op: OperationSeries | undefined, span: Span | undefined, start: number, signal: { readonly aborted: boolean }, error: unknown): unknown {
   if (op) {
     (signal.aborted ? op.cancelled : op.error).inc();
     op.duration.observe((performance.now() - start) / 1000);

@@ -69,7 +69,7 @@ export class ModelPipeline implements CallSettler {
       if (answering) result = this.answeredBy(call, await answering.generateAnswered(call.request, providerCall(scope), answerOptions(scope)));
       else result = await call.route.provider.generate(call.request, providerCall(scope));
     } catch (error) {
-      this.settle(call, scope.signal.aborted ? 'cancelled' : 'failed', error);
+      this.settle(call, scope.aborted ? 'cancelled' : 'failed', error);
       throw error;
     }
     call.usage = result.usage;
@@ -96,7 +96,7 @@ export class ModelPipeline implements CallSettler {
       if (answering) events = this.answeredBy(call, await answering.streamAnswered(call.request, providerCall(scope), answerOptions(scope)));
       else events = await call.route.provider.stream(call.request, providerCall(scope));
     } catch (error) {
-      this.settle(call, scope.signal.aborted ? 'cancelled' : 'failed', error);
+      this.settle(call, scope.aborted ? 'cancelled' : 'failed', error);
       throw error;
     }
     call.answered = true;

@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import type { AbortSource } from '../core/cancellation.ts';
 import type { CanonicalEvent } from '../canonical/canonical-event.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ProviderResult } from '../canonical/canonical-result.ts';
@@ -12,6 +13,11 @@ export type { FinishStatus, ProviderOutput, ProviderResult } from '../canonical/
 export interface ProviderCall {
   /** Aborts when the client goes away; the upstream request must be aborted with it. */
   readonly signal: AbortSignal;
+  /**
+   * The same cancellation as `signal`, for code that only listens: reading it
+   * makes no AbortSignal (on Node 20 one costs several microseconds a call).
+   */
+  readonly cancellation?: AbortSource;
   /**
    * Headers every upstream HTTP request of this call must carry: the gateway's
    * `x-request-id`, and `traceparent`/`tracestate` when the call is traced.

@@ -40,7 +40,7 @@ export function retryAfterOf(error: unknown): number | undefined {
  * health; everything else (5xx, 529, timeouts, unreachable, unreadable
  * answers) is a failure.
  */
-export function breakerOutcome(error: unknown, signal: AbortSignal): CallOutcome {
+export function breakerOutcome(error: unknown, signal: { readonly aborted: boolean }): CallOutcome {
   if (signal.aborted) return 'ignored';
   const f = facts(error);
   const status = typeof f?.upstreamStatus === 'number' ? f.upstreamStatus : f?.status;

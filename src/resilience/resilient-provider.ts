@@ -140,7 +140,8 @@ export class ResilientProvider implements AnsweringProvider {
   }
 
   private async run<T>(invoke: Invoke<T>, streaming: boolean, request: CanonicalRequest, call: ProviderCall, deadline: number | undefined): Promise<Answered<T>> {
-    const signal = call.signal;
+    // Asked only whether it aborted: the call's cancellation, so that no AbortSignal is made for it.
+    const signal = call.cancellation ?? call.signal;
     const observer = this.options.observer;
     const requested = this.options.primary.name;
     let attempts = 0;
@@ -182,11 +183,11 @@ export class ResilientProvider implements AnsweringProvider {
             observer?.onAttempt?.({ attempt: attempts, provider: provider.name, model: model.name, providerModelId: target.providerModelId, outcome: 'failure', error, retryInMs: wait });
             if (!isRetryable(error)) throw error;
             if (wait === undefined) break;
-            await this.sleep(wait, signal);
+            await this.sleep(wait, call.signal);
             continue;
           }
           if (breaker) {
-            if (streaming) value = watchStreamOutcome(value as ReadableStream<CanonicalEvent>, signal, (outcome) => breaker.settle(permit, outcome)) as T;
+            if (streaming) value = watchStreamOutcome(value as ReadableStream<CanonicalEvent>, call.signal, (outcome) => breaker.settle(permit, outcome)) as T;
             else breaker.settle(permit, 'success');
           }
           observer?.onAttempt?.({ attempt: attempts, provider: provider.name, model: model.name, providerModelId: target.providerModelId, outcome: 'success' });

@@ -88,14 +88,16 @@ export class UpstreamExchange {
   private lastData = this.startedAt;
   private timedOut: UpstreamFailure | undefined;
   private sink: ErrorSink | undefined;
+  /** The call's cancellation: the client going away. */
+  private readonly client: AbortSource;
 
   // The exchange is its own abort listener (handleEvent) and its timer gets it as an argument:
   // an exchange costs no closures, one per request fewer each.
   constructor(
     private readonly settings: UpstreamSettings,
-    private readonly call: ProviderCall,
+    call: ProviderCall,
   ) {
-    const signal = call.signal;
+    const signal = (this.client = call.cancellation ?? call.signal);
     if (signal.aborted) this.cancellation.abort(signal.reason);
     else signal.addEventListener('abort', this, { once: true });
     this.timer = setTimeout(UpstreamExchange.fire, settings.timeoutMs, this);
@@ -103,7 +105,7 @@ export class UpstreamExchange {
 
   /** The client went away: abort the HTTP request. */
   handleEvent(): void {
-    this.abort(this.call.signal.reason);
+    this.abort(this.client.reason);
   }
 
   private static fire(exchange: UpstreamExchange): void {
@@ -194,7 +196,7 @@ export class UpstreamExchange {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.call.signal.removeEventListener('abort', this);
+    this.client.removeEventListener('abort', this);
   }
 
   /**
@@ -207,7 +209,7 @@ export class UpstreamExchange {
   failure(error: unknown, what = 'a stream', upstreamStatus?: number): unknown {
     if (this.timedOut) return this.timedOut;
     if (error instanceof GatewayError) return error;
-    if (this.call.signal.aborted) return this.call.signal.reason ?? error;
+    if (this.client.aborted) return this.client.reason ?? error;
     const { provider, secrets } = this.settings;
     if (error instanceof BodyTooLargeError) return UpstreamFailure.tooLarge(provider, what, 'max_response_bytes', error.limit, upstreamStatus);
     if (error instanceof SseBufferOverflowError) return UpstreamFailure.tooLarge(provider, 'a stream event', 'max_event_bytes', this.settings.maxEventBytes);
