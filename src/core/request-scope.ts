@@ -45,6 +45,11 @@ export class RequestScope {
   status = 0;
   /** The request's Content-Length header, when it had one. */
   requestLength: string | null = null;
+  /**
+   * The answer made with every header the request context adds (see
+   * jsonResponse): when it is the response, the context does not touch its headers.
+   */
+  answer: Response | undefined;
   /** The response's Content-Length header, when it has one. */
   responseLength: string | null = null;
   /** Request body bytes read (for bodies without Content-Length). */

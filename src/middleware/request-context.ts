@@ -87,11 +87,14 @@ export function requestContext({ logger, inflight, observers = [], liveStreams, 
     const matched = routePath(c, -1);
     // Only middleware (`*`, `/v1/*`) matched: no route did.
     scope.route = matched.endsWith('*') ? 'unmatched' : matched;
-    scope.status = c.res.status;
-    scope.responseLength = c.res.headers.get('content-length');
-    c.res.headers.set('x-request-id', scope.id);
-    const extra = scope.responseHeaders;
-    if (extra) for (const name in extra) c.res.headers.set(name, extra[name]!);
+    const res = c.res;
+    scope.status = res.status;
+    if (res !== scope.answer) {
+      scope.responseLength = res.headers.get('content-length');
+      res.headers.set('x-request-id', scope.id);
+      const extra = scope.responseHeaders;
+      if (extra) for (const name in extra) res.headers.set(name, extra[name]!);
+    }
     if (!scope.deferred) scope.end(scope.aborted ? 'cancelled' : 'completed');
   };
 }

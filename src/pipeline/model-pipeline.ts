@@ -114,7 +114,7 @@ export class ModelPipeline implements CallSettler {
 
   /** The non-streamed answer, with the call's headers. */
   json(call: ModelCall, value: unknown): Response {
-    return jsonResponse(value, 200, call.responseHeaders);
+    return jsonResponse(value, 200, call.responseHeaders, call.scope);
   }
 
   /** Notes what answered a route that may call several upstreams, in the answer's headers. */

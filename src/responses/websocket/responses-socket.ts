@@ -1,3 +1,4 @@
+import { utf8Length } from '../../core/utf8-length.ts';
 import { SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { WSContext, WSEvents } from 'hono/ws';
 import type { RequestLimits, WebSocketConfig } from '../../config/schema.ts';
@@ -335,18 +336,3 @@ function unref<T>(timer: T): T {
   return timer;
 }
 
-/** UTF-8 length of a string without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      // A surrogate pair: 4 bytes for 2 UTF-16 units.
-      bytes += 2;
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
