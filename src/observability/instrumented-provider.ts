@@ -1,7 +1,8 @@
+import { isPull, pullOf, streamOf, type Pull, type Source } from '../streaming/pull.ts';
 import { Cancellation } from '../core/cancellation.ts';
 import { CancellableCall } from '../providers/cancellable-call.ts';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../providers/provider.ts';
+import { streamEvents, type CanonicalEvent, type CanonicalRequest, type InputTokenCount, type Provider, type ProviderCall, type ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../canonical/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
@@ -134,12 +135,21 @@ export class InstrumentedProvider implements Provider {
   }
 
   async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
+    const events = await this.streamSource(request, call);
+    return isPull(events) ? streamOf(events) : events;
+  }
+
+  async streamPull(request: CanonicalRequest, call: ProviderCall): Promise<Pull<CanonicalEvent>> {
+    return pullOf(await this.streamSource(request, call));
+  }
+
+  private async streamSource(request: CanonicalRequest, call: ProviderCall): Promise<Source<CanonicalEvent>> {
     const op = this.options.series?.generate_stream;
     const start = performance.now();
     const span = this.startSpan('generate_stream', request, call);
-    let source: ReadableStream<CanonicalEvent>;
+    let source: Source<CanonicalEvent>;
     try {
-      source = await this.delegate.stream(request, span ? this.propagate(call, span) : call);
+      source = await streamEvents(this.delegate, request, span ? this.propagate(call, span) : call);
     } catch (error) {
       throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
     }

@@ -1,3 +1,5 @@
+import type { Source } from '../streaming/pull.ts';
+import { streamEvents } from '../providers/provider.ts';
 import type { CanonicalEvent } from '../canonical/canonical-event.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ProviderResult } from '../canonical/canonical-result.ts';
@@ -90,11 +92,11 @@ export class ModelPipeline implements CallSettler {
     // A client that leaves mid-stream ends the request before any terminal event: the call ends with it.
     scope.listener = call;
     call.upstreamStart = performance.now();
-    let events: ReadableStream<CanonicalEvent>;
+    let events: Source<CanonicalEvent>;
     try {
       const answering = call.route.answering;
       if (answering) events = this.answeredBy(call, await answering.streamAnswered(call.request, providerCall(scope), answerOptions(scope)));
-      else events = await call.route.provider.stream(call.request, providerCall(scope));
+      else events = await streamEvents(call.route.provider, call.request, providerCall(scope));
     } catch (error) {
       this.settle(call, scope.aborted ? 'cancelled' : 'failed', error);
       throw error;

@@ -1,3 +1,4 @@
+import type { Pull } from '../streaming/pull.ts';
 import type { CanonicalEvent, CanonicalRequest, Provider, ProviderCall, ProviderResult } from './provider.ts';
 
 /** An answer and what gave it: for the `x-gateway-provider`, `x-gateway-model` and `x-gateway-attempts` headers. */
@@ -22,5 +23,5 @@ export interface AnswerOptions {
  */
 export interface AnsweringProvider extends Provider {
   generateAnswered(request: CanonicalRequest, call: ProviderCall, options?: AnswerOptions): Promise<Answered<ProviderResult>>;
-  streamAnswered(request: CanonicalRequest, call: ProviderCall, options?: AnswerOptions): Promise<Answered<ReadableStream<CanonicalEvent>>>;
+  streamAnswered(request: CanonicalRequest, call: ProviderCall, options?: AnswerOptions): Promise<Answered<Pull<CanonicalEvent>>>;
 }

@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { AbortSource } from '../core/cancellation.ts';
+import { type Pull, type Source } from '../streaming/pull.ts';
 import type { CanonicalEvent } from '../canonical/canonical-event.ts';
 import type { CanonicalRequest } from '../canonical/canonical-request.ts';
 import type { ProviderResult } from '../canonical/canonical-result.ts';
@@ -48,8 +49,19 @@ export interface Provider {
   generate(request: CanonicalRequest, call: ProviderCall): Promise<ProviderResult>;
   stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>>;
   /**
+   * The same as `stream`, as the pull source the gateway's stream stages read
+   * (see streaming/pull.ts): no ReadableStream is made, where on Node 20 one
+   * costs about 11 µs. Optional; without it the stages read `stream`'s.
+   */
+  streamPull?(request: CanonicalRequest, call: ProviderCall): Promise<Pull<CanonicalEvent>>;
+  /**
    * Counts the request's input tokens as the provider bills them (its own
    * counting endpoint, where it has one). Absent: the gateway estimates.
    */
   countInputTokens?(request: CanonicalRequest, call: ProviderCall): Promise<InputTokenCount>;
+}
+
+/** A provider's stream as its stages read it: its pull source when it offers one, else its ReadableStream. */
+export function streamEvents(provider: Provider, request: CanonicalRequest, call: ProviderCall): Promise<Source<CanonicalEvent>> {
+  return provider.streamPull ? provider.streamPull(request, call) : provider.stream(request, call);
 }

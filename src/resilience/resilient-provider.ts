@@ -1,3 +1,5 @@
+import { pullOf, streamOf, type Pull } from '../streaming/pull.ts';
+import { streamEvents } from '../providers/provider.ts';
 import { CircuitOpenError } from '../errors/circuit-open-error.ts';
 import { abortableSleep } from '../providers/abortable-sleep.ts';
 import type { AnsweringProvider } from '../providers/answering-provider.ts';
@@ -78,7 +80,7 @@ export interface ResilientProviderOptions {
 type Invoke<T> = (provider: Provider, request: CanonicalRequest, call: ProviderCall) => Promise<T>;
 
 const invokeGenerate: Invoke<ProviderResult> = (provider, request, call) => provider.generate(request, call);
-const invokeStream: Invoke<ReadableStream<CanonicalEvent>> = (provider, request, call) => provider.stream(request, call);
+const invokeStream: Invoke<Pull<CanonicalEvent>> = (provider, request, call) => streamEvents(provider, request, call).then(pullOf);
 
 /**
  * A model's calls with circuit breakers, retries, weighted targets and
@@ -128,6 +130,10 @@ export class ResilientProvider implements AnsweringProvider {
   }
 
   async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
+    return streamOf((await this.streamAnswered(request, call)).value);
+  }
+
+  async streamPull(request: CanonicalRequest, call: ProviderCall): Promise<Pull<CanonicalEvent>> {
     return (await this.streamAnswered(request, call)).value;
   }
 
@@ -135,7 +141,7 @@ export class ResilientProvider implements AnsweringProvider {
     return this.run(invokeGenerate, false, request, call, options?.deadline);
   }
 
-  streamAnswered(request: CanonicalRequest, call: ProviderCall, options?: ResilientCallOptions): Promise<Answered<ReadableStream<CanonicalEvent>>> {
+  streamAnswered(request: CanonicalRequest, call: ProviderCall, options?: ResilientCallOptions): Promise<Answered<Pull<CanonicalEvent>>> {
     return this.run(invokeStream, true, request, call, options?.deadline);
   }
 
@@ -187,7 +193,7 @@ export class ResilientProvider implements AnsweringProvider {
             continue;
           }
           if (breaker) {
-            if (streaming) value = watchStreamOutcome(value as ReadableStream<CanonicalEvent>, call.signal, (outcome) => breaker.settle(permit, outcome)) as T;
+            if (streaming) value = watchStreamOutcome(value as Pull<CanonicalEvent>, call.signal, (outcome) => breaker.settle(permit, outcome)) as T;
             else breaker.settle(permit, 'success');
           }
           observer?.onAttempt?.({ attempt: attempts, provider: provider.name, model: model.name, providerModelId: target.providerModelId, outcome: 'success' });

@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '../providers/provider.ts';
-import { watchStream } from '../streaming/catch-stream-errors.ts';
+import { watchSource } from '../streaming/catch-stream-errors.ts';
+import type { Pull, Source } from '../streaming/pull.ts';
 import type { CallOutcome } from './circuit-breaker.ts';
 import { breakerOutcome } from './failure-facts.ts';
 
@@ -14,7 +15,7 @@ import { breakerOutcome } from './failure-facts.ts';
  * so no later stage needs a hop of its own to catch it. A pull stage (see
  * streaming/pull.ts), like the stream meter, not a TransformStream hop.
  */
-export function watchStreamOutcome(events: ReadableStream<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): ReadableStream<CanonicalEvent> {
+export function watchStreamOutcome(events: Source<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): Pull<CanonicalEvent> {
   let settled = false;
   const settle = (outcome: CallOutcome) => {
     if (settled) return;
@@ -26,7 +27,7 @@ export function watchStreamOutcome(events: ReadableStream<CanonicalEvent>, signa
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
-  return watchStream(events, {
+  return watchSource(events, {
     batch(batch) {
       if (settled) return;
       for (let i = 0; i < batch.length; i++) {
@@ -38,5 +39,5 @@ export function watchStreamOutcome(events: ReadableStream<CanonicalEvent>, signa
     failed: (error) => settle(breakerOutcome(error, signal)),
     ended: () => settle('failure'),
     cancelled: () => settle('ignored'),
-  }) as ReadableStream<CanonicalEvent>;
+  }) as Pull<CanonicalEvent>;
 }

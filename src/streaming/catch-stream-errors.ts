@@ -1,4 +1,4 @@
-import { pullOf, streamOf, type Pull } from './pull.ts';
+import { pullOf, streamOf, type Pull, type Source } from './pull.ts';
 
 /**
  * The batches of a stream that may error, ending with a final `{type:
@@ -7,7 +7,7 @@ import { pullOf, streamOf, type Pull } from './pull.ts';
  * short. Cancellation passes through to the source. A pull stage: no web
  * stream is made for it, and none at all when `stream` already never errors.
  */
-export function catchPullErrors<T>(stream: ReadableStream<T>): Pull<T | { type: 'error'; error: unknown }> {
+export function catchPullErrors<T>(stream: Source<T>): Pull<T | { type: 'error'; error: unknown }> {
   if (errorSafe.has(stream)) return pullOf(stream);
   return watchPull(pullOf(stream), IGNORE as StreamWatcher<T>);
 }
@@ -33,8 +33,13 @@ export interface StreamWatcher<T> {
  * `{type: 'error'}` value instead, as catchPullErrors does, so the stages
  * after it need no hop to catch it.
  */
-export function watchStream<T>(stream: ReadableStream<T>, watcher: StreamWatcher<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
+export function watchStream<T>(stream: Source<T>, watcher: StreamWatcher<T>): ReadableStream<T | { type: 'error'; error: unknown }> {
   return markErrorSafe(streamOf(watchPull(pullOf(stream), watcher)));
+}
+
+/** watchStream as a pull source: what the gateway's own stages hand each other (no ReadableStream is made). */
+export function watchSource<T>(stream: Source<T>, watcher: StreamWatcher<T>): Pull<T | { type: 'error'; error: unknown }> {
+  return markErrorSafe(watchPull(pullOf(stream), watcher));
 }
 
 function watchPull<T>(source: Pull<T>, watcher: StreamWatcher<T>): Pull<T | { type: 'error'; error: unknown }> {
@@ -66,10 +71,10 @@ function watchPull<T>(source: Pull<T>, watcher: StreamWatcher<T>): Pull<T | { ty
   };
 }
 
-const errorSafe = new WeakSet<ReadableStream>();
+const errorSafe = new WeakSet<object>();
 
 /** Declares that `stream` never errors (its failures are in-band), so it is not wrapped again. */
-export function markErrorSafe<S extends ReadableStream>(stream: S): S {
+export function markErrorSafe<S extends object>(stream: S): S {
   errorSafe.add(stream);
   return stream;
 }

@@ -7,13 +7,14 @@
  * 1.4 µs per value, and every value it passes is a separate write to the
  * socket at the end).
  *
- * Where a stage's contract is a standard ReadableStream (a provider and its
- * wrappers), `streamOf` makes one that carries its source, and `pullOf` takes
+ * Where a stage's contract is a standard ReadableStream (a provider's
+ * `stream`), `streamOf` makes one that carries its source, and `pullOf` takes
  * the source back out of a stream nobody has read, so chained stages run as
  * one pull pipeline while any other consumer (a test, `pipeThrough`, a
  * runtime's server) reads an ordinary stream with a single hop at the edge.
- * From the pipeline on, stages hand each other the `Pull` itself: on Node 20
- * a ReadableStream costs about 11 µs to construct.
+ * The gateway's own providers and wrappers also offer `streamPull`, and from
+ * there on stages hand each other the `Pull` itself: on Node 20 a
+ * ReadableStream costs about 11 µs to construct.
  */
 export interface Pull<T> {
   /**
@@ -23,6 +24,14 @@ export interface Pull<T> {
   next(): Promise<T[] | undefined>;
   /** The consumer stopped reading: release what the source holds. */
   cancel(reason?: unknown): Promise<void>;
+}
+
+/** A stage's input: a pull source, or a standard stream (a provider's, a test's). */
+export type Source<T> = ReadableStream<T> | Pull<T>;
+
+/** Whether `source` is a pull source rather than a ReadableStream (which has no `next`). */
+export function isPull<T>(source: Source<T>): source is Pull<T> {
+  return typeof (source as Partial<Pull<T>>).next === 'function';
 }
 
 const SOURCE = Symbol('pull source');
@@ -62,11 +71,12 @@ export function streamOf<T>(source: Pull<T>): ReadableStream<T> {
 }
 
 /**
- * The batches of `stream`: its own source when `streamOf` made it and nobody
- * has read it (the stream is then locked, so it cannot also be read), else a
- * reader over it, one value a batch.
+ * The batches of `stream`: itself when it is a pull source; its own source
+ * when `streamOf` made it and nobody has read it (the stream is then locked,
+ * so it cannot also be read), else a reader over it, one value a batch.
  */
-export function pullOf<T>(stream: ReadableStream<T>): Pull<T> {
+export function pullOf<T>(stream: Source<T>): Pull<T> {
+  if (isPull(stream)) return stream;
   const carried = (stream as Carrier<T>)[SOURCE];
   if (carried && !stream.locked) {
     stream.getReader();

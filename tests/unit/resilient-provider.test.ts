@@ -1,3 +1,4 @@
+import { streamOf } from '../../src/streaming/pull.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CircuitOpenError } from '../../src/errors/circuit-open-error.ts';
@@ -218,7 +219,7 @@ describe('resilient provider: streams', () => {
     const openai = new ScriptedProvider('openai', [{ fail: connectionReset() }, { answer: 'streamed' }]);
     const { resilient } = setUp(model('smart', target(openai, { retry: retry(3) })));
     const answered = await resilient.streamAnswered(REQUEST, callWith());
-    const events = await readAll(answered.value);
+    const events = await readAll(streamOf(answered.value));
     assert.equal(answered.attempts, 2);
     assert.deepEqual(events.at(-1), { type: 'done', status: 'completed' });
   });

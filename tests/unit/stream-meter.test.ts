@@ -1,3 +1,4 @@
+import { streamOf } from '../../src/streaming/pull.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { meterStream, type StreamStats } from '../../src/observability/stream-meter.ts';
@@ -35,12 +36,15 @@ const BODY: CanonicalEvent[] = [
   { type: 'text.delta', index: 0, delta: ' b' },
 ];
 
+/** The meter's pull source as the standard stream these tests read. */
+const meter = (...args: Parameters<typeof meterStream>) => streamOf(meterStream(...args));
+
 describe('meterStream', () => {
   test('success at done, with chunks, last usage and finish reason; later cancel and abort change nothing', async () => {
     const settled: StreamStats[] = [];
     const abort = new AbortController();
     const events = [...BODY, { type: 'usage', usage: makeUsage(4, 2) }, { type: 'done', status: 'completed', model: 'm-1' }] as CanonicalEvent[];
-    const metered = meterStream(source(events), abort.signal, (s) => settled.push(s));
+    const metered = meter(source(events), abort.signal, (s) => settled.push(s));
     assert.deepEqual(await drain(metered), events, 'events pass through unchanged');
     abort.abort();
     await metered.cancel();
@@ -57,14 +61,14 @@ describe('meterStream', () => {
   test('an upstream error becomes a final error event and settles as error', async () => {
     const settled: StreamStats[] = [];
     const boom = new Error('upstream reset');
-    const out = await drain(meterStream(source(BODY, boom), new AbortController().signal, (s) => settled.push(s)));
+    const out = await drain(meter(source(BODY, boom), new AbortController().signal, (s) => settled.push(s)));
     assert.deepEqual(out.at(-1), { type: 'error', error: boom });
     assert.deepEqual(settled.map((s) => [s.outcome, s.chunks, s.usage?.input_tokens, s.error]), [['error', 2, 4, boom]]);
   });
 
   test('an end without done is an error', async () => {
     const settled: StreamStats[] = [];
-    await drain(meterStream(source(BODY), new AbortController().signal, (s) => settled.push(s)));
+    await drain(meter(source(BODY), new AbortController().signal, (s) => settled.push(s)));
     assert.deepEqual(settled.map((s) => s.outcome), ['error']);
   });
 
@@ -76,7 +80,7 @@ describe('meterStream', () => {
       pull: (c) => c.enqueue(BODY[Math.min(i++, 3)]!),
       cancel: () => void (sourceCancelled = true),
     });
-    const reader = meterStream(endless, new AbortController().signal, (s) => settled.push(s)).getReader();
+    const reader = meter(endless, new AbortController().signal, (s) => settled.push(s)).getReader();
     for (let n = 0; n < 5; n++) await reader.read();
     await reader.cancel('client gone');
     assert.ok(sourceCancelled);
@@ -87,7 +91,7 @@ describe('meterStream', () => {
     const settled: StreamStats[] = [];
     const abort = new AbortController();
     abort.abort();
-    meterStream(source(BODY), abort.signal, (s) => settled.push(s));
+    meter(source(BODY), abort.signal, (s) => settled.push(s));
     assert.deepEqual(settled.map((s) => [s.outcome, s.firstEventAt]), [['cancelled', undefined]]);
   });
 });

@@ -1,5 +1,5 @@
 import { secretList } from '../../errors/redact.ts';
-import { streamOf, bodyPullOf } from '../../streaming/pull.ts';
+import { streamOf, bodyPullOf, type Pull } from '../../streaming/pull.ts';
 import { UpstreamFailure } from '../../errors/upstream-failure.ts';
 import type { CanonicalEvent, CanonicalRequest, InputTokenCount, Provider, ProviderCall, ProviderResult } from '../provider.ts';
 import type { StreamTranslator } from './stream-translator.ts';
@@ -84,6 +84,10 @@ export abstract class HttpProvider implements Provider {
   }
 
   async stream(request: CanonicalRequest, call: ProviderCall): Promise<ReadableStream<CanonicalEvent>> {
+    return streamOf(await this.streamPull(request, call));
+  }
+
+  async streamPull(request: CanonicalRequest, call: ProviderCall): Promise<Pull<CanonicalEvent>> {
     const body = JSON.stringify(this.body(request, true));
     const translator = this.translator(request);
     const exchange = new UpstreamExchange(this.upstream, call);
@@ -94,7 +98,7 @@ export abstract class HttpProvider implements Provider {
       throw unreadable(this.name, new Error('the response has no body'), 'a stream', this.upstream.secrets);
     }
     // Comments (`: keep-alive`) are not progress: an upstream that sends only those is stalled.
-    return streamOf(new UpstreamEvents(source, translator, exchange, this.name, this.upstream.secrets, this.upstream.maxEventBytes));
+    return new UpstreamEvents(source, translator, exchange, this.name, this.upstream.secrets, this.upstream.maxEventBytes);
   }
 
   /**
