@@ -1,7 +1,7 @@
-import type { AbortSource } from '../core/cancellation.ts';
+import type { AbortListener, AbortSource } from '../core/cancellation.ts';
 import type { CanonicalEvent } from '../providers/provider.ts';
 import type { Usage } from '../canonical/types.ts';
-import { watchSource } from '../streaming/catch-stream-errors.ts';
+import { watchSource, type StreamWatcher } from '../streaming/catch-stream-errors.ts';
 import type { Pull, Source } from '../streaming/pull.ts';
 
 export type StreamOutcome = 'success' | 'error' | 'cancelled';
@@ -35,47 +35,72 @@ export interface StreamStats {
  * TransformStream stage would cost about 1.4 µs per event on Node 20.
  */
 export function meterStream(events: Source<CanonicalEvent>, signal: AbortSource, settle: (stats: StreamStats) => void): Pull<CanonicalEvent> {
-  let firstEventAt: number | undefined;
-  let chunks = 0;
-  let usage: Usage | undefined;
-  let settled = false;
-  const finish = (outcome: StreamOutcome, details: { finishReason?: string; responseModel?: string; error?: unknown } = {}) => {
-    if (settled) return;
-    settled = true;
-    signal.removeEventListener('abort', aborted);
-    settle({ outcome, firstEventAt, endedAt: performance.now(), chunks, usage, finishReason: details.finishReason, responseModel: details.responseModel, error: details.error });
-  };
-  const aborted = { handleEvent: () => finish('cancelled', { error: signal.reason }) };
-  if (signal.aborted) aborted.handleEvent();
-  else signal.addEventListener('abort', aborted, { once: true });
+  return watchSource(events, new StreamMeter(signal, settle)) as Pull<CanonicalEvent>;
+}
 
-  return watchSource(events, {
-    batch(batch) {
-      firstEventAt ??= performance.now();
-      for (let i = 0; i < batch.length; i++) {
-        const event = batch[i]!;
-        switch (event.type) {
-          case 'text.delta':
-          case 'arguments.delta':
-            chunks++;
-            break;
-          case 'usage':
-            usage = event.usage;
-            break;
-          case 'done':
-            finish('success', {
-              finishReason: event.status === 'incomplete' ? (event.incomplete_reason ?? 'length') : 'stop',
-              responseModel: event.model,
-            });
-            break;
-          case 'error':
-            finish('error', { error: event.error });
-            break;
-        }
+/**
+ * The meter's state and its callbacks, as one object: its own watcher and
+ * abort listener, so that metering a stream makes no closures (under tsx each
+ * named one costs a defineProperty), and an Error for a stream that ended
+ * without `done` is made only when that is how it settles.
+ */
+class StreamMeter implements StreamWatcher<CanonicalEvent>, AbortListener {
+  private firstEventAt: number | undefined;
+  private chunks = 0;
+  private usage: Usage | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly signal: AbortSource,
+    private readonly settle: (stats: StreamStats) => void,
+  ) {
+    if (signal.aborted) this.handleEvent();
+    else signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The client went away. */
+  handleEvent(): void {
+    this.finish('cancelled', undefined, undefined, this.signal.reason);
+  }
+
+  batch(batch: CanonicalEvent[]): void {
+    this.firstEventAt ??= performance.now();
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i]!;
+      switch (event.type) {
+        case 'text.delta':
+        case 'arguments.delta':
+          this.chunks++;
+          break;
+        case 'usage':
+          this.usage = event.usage;
+          break;
+        case 'done':
+          this.finish('success', event.status === 'incomplete' ? (event.incomplete_reason ?? 'length') : 'stop', event.model, undefined);
+          break;
+        case 'error':
+          this.finish('error', undefined, undefined, event.error);
+          break;
       }
-    },
-    failed: (error) => finish('error', { error }),
-    ended: () => finish('error', { error: new Error('The provider ended the stream before the response was complete.') }),
-    cancelled: (reason) => finish('cancelled', { error: reason }),
-  }) as Pull<CanonicalEvent>;
+    }
+  }
+
+  failed(error: unknown): void {
+    this.finish('error', undefined, undefined, error);
+  }
+
+  ended(): void {
+    if (!this.settled) this.finish('error', undefined, undefined, new Error('The provider ended the stream before the response was complete.'));
+  }
+
+  cancelled(reason: unknown): void {
+    this.finish('cancelled', undefined, undefined, reason);
+  }
+
+  private finish(outcome: StreamOutcome, finishReason: string | undefined, responseModel: string | undefined, error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.signal.removeEventListener('abort', this);
+    this.settle({ outcome, firstEventAt: this.firstEventAt, endedAt: performance.now(), chunks: this.chunks, usage: this.usage, finishReason, responseModel, error });
+  }
 }

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '../providers/provider.ts';
-import { watchSource } from '../streaming/catch-stream-errors.ts';
+import { watchSource, type StreamWatcher } from '../streaming/catch-stream-errors.ts';
 import type { Pull, Source } from '../streaming/pull.ts';
 import type { CallOutcome } from './circuit-breaker.ts';
 import { breakerOutcome } from './failure-facts.ts';
@@ -16,28 +16,51 @@ import { breakerOutcome } from './failure-facts.ts';
  * streaming/pull.ts), like the stream meter, not a TransformStream hop.
  */
 export function watchStreamOutcome(events: Source<CanonicalEvent>, signal: AbortSignal, report: (outcome: CallOutcome) => void): Pull<CanonicalEvent> {
-  let settled = false;
-  const settle = (outcome: CallOutcome) => {
-    if (settled) return;
-    settled = true;
-    signal.removeEventListener('abort', onAbort);
-    report(outcome);
-  };
-  const onAbort = () => settle('ignored');
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
+  return watchSource(events, new OutcomeWatcher(signal, report)) as Pull<CanonicalEvent>;
+}
 
-  return watchSource(events, {
-    batch(batch) {
-      if (settled) return;
-      for (let i = 0; i < batch.length; i++) {
-        const event = batch[i]!;
-        if (event.type === 'done') settle('success');
-        else if (event.type === 'error') settle(breakerOutcome(event.error, signal));
-      }
-    },
-    failed: (error) => settle(breakerOutcome(error, signal)),
-    ended: () => settle('failure'),
-    cancelled: () => settle('ignored'),
-  }) as Pull<CanonicalEvent>;
+/** Its own watcher and abort listener: watching a stream makes no closures. */
+class OutcomeWatcher implements StreamWatcher<CanonicalEvent> {
+  private settled = false;
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly report: (outcome: CallOutcome) => void,
+  ) {
+    if (signal.aborted) this.handleEvent();
+    else signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The client went away. */
+  handleEvent(): void {
+    this.settle('ignored');
+  }
+
+  batch(batch: CanonicalEvent[]): void {
+    if (this.settled) return;
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i]!;
+      if (event.type === 'done') this.settle('success');
+      else if (event.type === 'error') this.settle(breakerOutcome(event.error, this.signal));
+    }
+  }
+
+  failed(error: unknown): void {
+    this.settle(breakerOutcome(error, this.signal));
+  }
+
+  ended(): void {
+    this.settle('failure');
+  }
+
+  cancelled(): void {
+    this.settle('ignored');
+  }
+
+  private settle(outcome: CallOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.signal.removeEventListener('abort', this);
+    this.report(outcome);
+  }
 }
