@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Delivery } from '../streaming/track-delivery.ts';
+import { takeClientDelivery, type Delivery } from '../streaming/track-delivery.ts';
 
 /**
  * Writes a streamed response to node:http itself: the status and headers,
@@ -51,4 +51,18 @@ export async function writeDelivery(response: Response, delivery: Delivery, outg
   } catch (error) {
     outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+/**
+ * The delivery of this request's stream when the response that came back is
+ * not the one made for it: written if the response is still that stream's (an
+ * event stream without a body of its own, e.g. copied by middleware), else
+ * cancelled, so that its request ends.
+ */
+export function orphanDelivery(peer: object, response: Response): Delivery | undefined {
+  const delivery = takeClientDelivery(peer);
+  if (!delivery) return undefined;
+  if (response.body === null && response.headers.get('content-type')?.startsWith('text/event-stream')) return delivery;
+  void delivery.cancel(new Error('the response made for the stream was replaced')).catch(() => {});
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import type { Abortable } from '../core/cancellation.ts';
 import type { ClientAddress, ClientDeparture } from '../core/client-address.ts';
@@ -15,6 +16,8 @@ type Watched = HttpBindings['outgoing'] & { [WATCHED]?: Abortable | undefined };
 export class NodePeer implements ClientAddress, ClientDeparture {
   readonly address: string;
   readonly port: number | undefined;
+  /** node:http's responses are written by the adapter itself (writeDelivery); HTTP/2's are not. */
+  readonly writesDeliveries: boolean;
 
   private constructor(
     socket: { remoteAddress?: string | undefined; remotePort?: number | undefined },
@@ -22,6 +25,7 @@ export class NodePeer implements ClientAddress, ClientDeparture {
   ) {
     this.address = socket.remoteAddress!;
     this.port = socket.remotePort;
+    this.writesDeliveries = outgoing instanceof ServerResponse;
   }
 
   static of(env: HttpBindings | Http2Bindings): NodePeer | undefined {

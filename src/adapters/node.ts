@@ -9,7 +9,7 @@ import { NodeTransport } from './node-transport.ts';
 import { NodePeer } from './node-peer.ts';
 import { listenAddress, loadConfig, logStarted, reportStartupFailure, shutdownHandler } from './cli.ts';
 import { collectAfterBodies } from './collect-after-bodies.ts';
-import { writeDelivery } from './node-delivery.ts';
+import { orphanDelivery, writeDelivery } from './node-delivery.ts';
 import { takeDelivery } from '../streaming/track-delivery.ts';
 import { keysCommand } from './keys-command.ts';
 import { v8MajorCollection } from './v8-major-collection.ts';
@@ -48,13 +48,16 @@ async function main(): Promise<void> {
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
     if (env.incoming.headers.upgrade !== undefined) handshakes.set(request, env as HttpBindings);
     bodies.declared(env.incoming.headers['content-length']);
-    const response = await gateway.fetch(request, NodePeer.of(env));
+    const peer = NodePeer.of(env);
+    const response = await gateway.fetch(request, peer);
     // A streamed answer goes to the socket batch by batch, without the web stream in between.
-    const delivery = env.outgoing instanceof ServerResponse ? takeDelivery(response) : undefined;
+    if (!(env.outgoing instanceof ServerResponse)) return response;
+    const delivery = takeDelivery(response) ?? (peer ? orphanDelivery(peer, response) : undefined);
     if (!delivery) return response;
-    void writeDelivery(response, delivery, env.outgoing as ServerResponse);
+    void writeDelivery(response, delivery, env.outgoing);
     return RESPONSE_ALREADY_SENT;
   };
+
   const server = serve({ fetch, hostname, port, websocket: { server: wss } }, (info) => {
     logStarted(gateway, 'node', process.version, `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}`, source);
   });

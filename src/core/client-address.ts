@@ -14,6 +14,12 @@ export interface ClientAddress {
    * several microseconds a request). Without it, the request's signal is used.
    */
   readonly departure?: ClientDeparture;
+  /**
+   * The adapter writes a streamed answer to its socket itself (`takeDelivery`):
+   * the answer's Response then gets no body stream (on Node 20 a ReadableStream
+   * costs about 11 µs to make, and nobody would read it).
+   */
+  readonly writesDeliveries?: boolean;
 }
 
 /** Tells the request's cancellation that the client went away before its response was finished. */

@@ -34,6 +34,13 @@ export interface Delivery extends Pull<Uint8Array> {
  */
 export function deliveryResponse(source: Pull<string | Uint8Array>, scope: RequestScope, init: ResponseInit): Response {
   const delivery = deliveryOf(source, scope);
+  const client = scope.client;
+  if (client?.writesDeliveries) {
+    const response = new Response(null, init);
+    responses.set(response, delivery);
+    byClient.set(client, delivery);
+    return response;
+  }
   const response = new Response(bodyOf(delivery), init);
   responses.set(response, delivery);
   return response;
@@ -54,7 +61,24 @@ export function takeDelivery(response: Response): Delivery | undefined {
   return delivery;
 }
 
+/**
+ * For an adapter whose client `writesDeliveries`: the delivery made for that
+ * client's request that `takeDelivery` did not find, because the response
+ * that reached the adapter is not the one made for it (middleware answered
+ * something else, or copied it). The adapter must write it, if the response
+ * is that stream's (it has no body of its own), or cancel it.
+ */
+export function takeClientDelivery(client: object): Delivery | undefined {
+  const delivery = byClient.get(client);
+  if (!delivery) return undefined;
+  byClient.delete(client);
+  if (taken.has(delivery)) return undefined;
+  taken.add(delivery);
+  return delivery;
+}
+
 const responses = new WeakMap<Response, Delivery>();
+const byClient = new WeakMap<object, Delivery>();
 const taken = new WeakSet<Delivery>();
 
 /** The body as a standard stream: one chunk per batch. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pullOf, streamOf, type Pull } from '../../src/streaming/pull.ts';
 import { transformPull } from '../../src/streaming/transform-pull.ts';
-import { deliveryResponse } from '../../src/streaming/track-delivery.ts';
+import { deliveryResponse, takeDelivery } from '../../src/streaming/track-delivery.ts';
+import { orphanDelivery } from '../../src/adapters/node-delivery.ts';
 import { RequestScope, type Outcome } from '../../src/core/request-scope.ts';
 
 /** A source of the given batches that records what was asked of it. */
@@ -170,6 +171,46 @@ describe('pull stages', () => {
     assert.equal(scope.responseBytes, bytes(chunks.join('')).byteLength);
     assert.equal(scope.responseBytes, chunks.join('').length + 1);
     assert.deepEqual(outcomes, ['completed']);
+  });
+
+  test('for a client whose adapter writes deliveries, the response has no body stream; the adapter takes the delivery, or finds it when the response was copied, or cancels it when another answer replaced it', async () => {
+    const direct = { address: '127.0.0.1', writesDeliveries: true };
+    const make = (id: string) => {
+      const outcomes: Outcome[] = [];
+      const scope = new RequestScope(id, (_scope, outcome) => outcomes.push(outcome));
+      scope.client = direct;
+      const { source, log } = batches<string>([['data: 1\n\n'], ['data: 2\n\n']]);
+      const response = deliveryResponse(source, scope, { headers: { 'content-type': 'text/event-stream' } });
+      return { scope, outcomes, log, response };
+    };
+    const read = async (delivery: Pull<Uint8Array>) => (await drain(delivery)).flat().map((c) => new TextDecoder().decode(c));
+
+    const taken = make('req_direct');
+    assert.equal(taken.response.body, null, 'no stream is made that nobody reads');
+    assert.deepEqual(await read(takeDelivery(taken.response)!), ['data: 1\n\n', 'data: 2\n\n']);
+    assert.deepEqual(taken.outcomes, ['completed']);
+    assert.equal(orphanDelivery(direct, taken.response), undefined, 'a delivery is taken once');
+
+    const copied = make('req_copied');
+    const copy = new Response(null, { status: 200, headers: { 'content-type': 'text/event-stream', 'x-added': 'by middleware' } });
+    assert.equal(takeDelivery(copy), undefined);
+    assert.deepEqual(await read(orphanDelivery(direct, copy)!), ['data: 1\n\n', 'data: 2\n\n']);
+    assert.deepEqual(copied.outcomes, ['completed']);
+
+    const replaced = make('req_replaced');
+    const error = new Response('{"error":{}}', { status: 500, headers: { 'content-type': 'application/json' } });
+    assert.equal(orphanDelivery(direct, error), undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(replaced.outcomes, ['cancelled'], 'the stream nobody will send ends its request');
+    assert.equal(replaced.log.cancelled.length, 1, 'and releases its source');
+
+    // A client without the flag (Bun, Deno, in process) gets the standard stream.
+    const outcomes: Outcome[] = [];
+    const scope = new RequestScope('req_stream', (_scope, outcome) => outcomes.push(outcome));
+    scope.client = { address: '127.0.0.1' };
+    const { source } = batches<string>([['data: 3\n\n']]);
+    const response = deliveryResponse(source, scope, { headers: { 'content-type': 'text/event-stream' } });
+    assert.deepEqual((await readAll(response.body!)).map((c) => new TextDecoder().decode(c as Uint8Array)), ['data: 3\n\n']);
   });
 
   test('transformPull, read as a stream, gives the same as pipeThrough(new TransformStream(transformer)), for an ordinary source and a pull stage', async () => {
