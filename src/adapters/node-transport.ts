@@ -146,8 +146,8 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * until then the socket is not read.
  */
 function answerOf(res: IncomingMessage, signal: AbortSource): Response & TextReadable {
-  const answer = new Response(null, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '', headers: headersOf(res) }) as SocketAnswer;
-  answer[SOCKET] = { res, signal, source: undefined, stream: undefined, pulled: false };
+  const answer = new Response(null, { status: res.statusCode ?? 502, statusText: res.statusMessage ?? '' }) as SocketAnswer;
+  answer[SOCKET] = { res, signal, source: undefined, stream: undefined, pulled: false, headers: undefined };
   Object.defineProperties(answer, ANSWER_PROPERTIES);
   return answer;
 }
@@ -161,6 +161,8 @@ interface SocketState {
   stream: ReadableStream<Uint8Array> | undefined;
   /** The body was handed over as a pull source. */
   pulled: boolean;
+  /** The answer's headers as a Headers object, made when first asked for (only error answers are). */
+  headers: Headers | undefined;
 }
 
 /** What `body` is once the body was taken as a pull source: a stream that cannot be read twice. */
@@ -172,6 +174,12 @@ type SocketAnswer = Response & TextReadable & { [SOCKET]: SocketState };
 
 // Shared by every answer (they read their state from `this`), so that an answer costs no closures.
 const ANSWER_PROPERTIES: PropertyDescriptorMap = {
+  headers: {
+    get(this: SocketAnswer) {
+      const state = this[SOCKET];
+      return (state.headers ??= headersOf(state.res));
+    },
+  },
   body: {
     get(this: SocketAnswer) {
       const state = this[SOCKET];
