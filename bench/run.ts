@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSeconds, machine, peakRss } from './lib/proc.ts';
 import { freePort } from './lib/free-port.ts';
-import { renderReport, renderSummary, replaceBetweenMarkers } from './lib/report.ts';
+import { renderReadmeSummary, renderReport, renderSummary, replaceBetweenMarkers } from './lib/report.ts';
 import { pairedRatio, spread, type Spread } from './lib/stats.ts';
 import { checkTargets, summarize, type TargetInput } from './lib/targets.ts';
 import { checkFloors, type FloorFigures } from './lib/floor-targets.ts';
@@ -462,6 +462,8 @@ async function main(): Promise<void> {
       writeFileSync(join(dir, 'latest.md'), `${report}\n`);
       const summary = join(ROOT, 'docs', 'performance.md');
       writeFileSync(summary, replaceBetweenMarkers(readFileSync(summary, 'utf8'), renderSummary(run)));
+      const readme = join(ROOT, 'README.md');
+      writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), renderReadmeSummary(run)));
     }
     // A target not shown to hold (failed or not resolved) fails the check.
     if (CHECK && [...run.targets.summary, ...run.floors.summary].some((s) => s.outcome !== 'pass')) process.exitCode = 1;

@@ -122,15 +122,7 @@ export function renderSummary(run: ReportRun): string {
     `Latest full run: ${run.date.slice(0, 10)}, ${run.machine.cpu} (${run.machine.cores} cores, shared), ${run.results.map((r) => `${r.runtime} ${r.version.replace(/^deno /, '').split(' ')[0]}`).join(', ')}. Reproduce with \`${run.command}\`; every figure is in [bench/results/latest.md](../bench/results/latest.md).`,
     '',
   );
-  const targets = [...new Set(run.targets.summary.map((s) => s.target))];
-  lines.push(`| target | ${run.results.map((r) => r.runtime).join(' | ')} |`, `|---|${run.results.map(() => '---').join('|')}|`);
-  for (const target of targets) {
-    const cells = run.results.map((r) => {
-      const s = run.targets.summary.find((x) => x.target === target && x.runtime === r.runtime);
-      return s ? `${verdictText(run, s.outcome)} (worst median ${percent(s.worst)})` : '–';
-    });
-    lines.push(`| ${target} | ${cells.join(' | ')} |`);
-  }
+  lines.push(...targetTable(run));
   lines.push('', verdictRule(run), '');
   lines.push('Gateway throughput and CPU per request alone on its core with an instant upstream (saturation), and each profile\'s CPU per request against `off` (median of the per-round ratios, confidence interval in brackets):', '');
   const workloads = ['instant json', 'instant stream(20)'];
@@ -164,6 +156,52 @@ export function renderSummary(run: ReportRun): string {
     lines.push('');
     const notes = run.results.filter((r) => r.peer?.note).map((r) => `${r.runtime}: ${r.peer!.note}`);
     if (notes.length > 0) lines.push(`Peer notes: ${notes.join('; ')}.`, '');
+  }
+  return lines.join('\n');
+}
+
+/** The seed targets, a row each, a column per runtime: the verdict and the worst median. */
+function targetTable(run: ReportRun): string[] {
+  const lines = [`| target | ${run.results.map((r) => r.runtime).join(' | ')} |`, `|---|${run.results.map(() => '---').join('|')}|`];
+  for (const target of [...new Set(run.targets.summary.map((s) => s.target))]) {
+    const cells = run.results.map((r) => {
+      const s = run.targets.summary.find((x) => x.target === target && x.runtime === r.runtime);
+      return s ? `${verdictText(run, s.outcome)} (worst median ${percent(s.worst)})` : '–';
+    });
+    lines.push(`| ${target} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+/**
+ * The README's performance section: the seed targets and gateway ÷ floor of
+ * the latest full run, a row per runtime, with the way to the rest.
+ */
+export function renderReadmeSummary(run: ReportRun): string {
+  const lines: string[] = [
+    `Latest full run (\`${run.command}\`): ${run.date.slice(0, 10)}, ${run.machine.cpu} (${run.machine.cores} cores, shared), ${run.results.map((r) => `${r.runtime} ${r.version.replace(/^deno /, '').split(' ')[0]}`).join(', ')}. How it is measured and what the figures mean: [docs/performance.md](docs/performance.md); every figure: [bench/results/latest.md](bench/results/latest.md).`,
+    '',
+    'Observability against `off` (CPU per request and p50, instant upstream, each profile ÷ `off` paired by round):',
+    '',
+    ...targetTable(run),
+    '',
+    'The gateway with observability off ÷ a minimal proxy on the same runtime (`bench/floors/`), CPU per request (per event for the realistic stream), median of the per-round ratios with its interval, and the verdict against the target:',
+    '',
+  ];
+  const measured = run.results.filter((r) => r.floor && Object.keys(r.floor.workloads).length > 0);
+  const workloads = [...new Set(measured.flatMap((r) => Object.keys(r.floor!.workloads)))];
+  lines.push(`| runtime | ${workloads.join(' | ')} |`, `|---|${workloads.map(() => '---').join('|')}|`);
+  for (const r of measured) {
+    const cells = workloads.map((workload) => {
+      const w = r.floor!.workloads[workload];
+      if (!w) return '–';
+      const perEventRow = workload.startsWith('realistic') && w.events > 0;
+      const measure = perEventRow ? 'cpu_per_event' : 'cpu_per_request';
+      const ratio = perEventRow ? pairedRatio(perEvent(w.gatewayCpu, w.events), perEvent(w.floorCpu, w.events)) : pairedRatio(w.gatewayCpu, w.floorCpu);
+      const v = run.floors?.verdicts.find((x) => x.runtime === r.runtime && x.workload === workload && x.measure === measure);
+      return `${timesWithRange(ratio.median, ratio.low, ratio.high, ratio.n)}${v ? ` ${verdictText(run, v.outcome)} (≤ ${v.limit.toFixed(1)}×)` : ''}`;
+    });
+    lines.push(`| ${r.runtime} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkFloors, floorLimit, perEvent, type FloorFigures } from '../../bench/lib/floor-targets.ts';
-import { renderReport, renderSummary, type ReportRun } from '../../bench/lib/report.ts';
+import { renderReadmeSummary, renderReport, renderSummary, type ReportRun } from '../../bench/lib/report.ts';
 import { summarize } from '../../bench/lib/targets.ts';
 
 const eight = (f: (i: number) => number) => Array.from({ length: 8 }, (_, i) => f(i));
@@ -78,5 +78,10 @@ describe('bench floors: gateway ÷ floor', () => {
     assert.doesNotMatch(quick, /\bPASS\b|\bFAIL\b/);
     // One round has no interval: a full run with one round is judged on the point, 1.5 within 1.5.
     assert.match(renderSummary(run('full')), /CPU µs\/event \| 40\.0 \| 60\.0 \| 1\.50× \| ≤ 1\.5× \| PASS \|/);
+    // The README's section: the seed targets and, per runtime, gateway ÷ floor (per event for the realistic stream).
+    const readme = renderReadmeSummary(run('full'));
+    assert.match(readme, /\| target \| deno \|\n\|---\|---\|\n\| metrics < 1 % \| PASS \(worst median \+0\.0 %\) \|/);
+    assert.match(readme, /\| runtime \| realistic stream\(50\) \|\n\|---\|---\|\n\| deno \| 1\.50× PASS \(≤ 1\.5×\) \|/);
+    assert.match(readme, /\[docs\/performance\.md\]\(docs\/performance\.md\)/);
   });
 });
