@@ -98,7 +98,7 @@ describe('bench arithmetic', () => {
     assert.doesNotMatch(quick, /0 % confidence/);
   });
 
-  test('a quick run prints no PASS or FAIL: its one short round cannot check a target', () => {
+  test('a quick run prints no verdict: its one short round cannot check a target', () => {
     const quick = renderReport({
       date: '2026-11-28T00:00:00Z', mode: 'quick', command: 'npm run bench -- --quick',
       machine: { cpu: 'cpu', cores: 2, memory_gib: 24, wrk: 'wrk 4.1' },
