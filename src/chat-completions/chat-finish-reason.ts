@@ -1,3 +1,4 @@
+import { randomHex } from '../core/random-hex.ts';
 import type { FinishStatus } from '../providers/provider.ts';
 import type { IncompleteReason } from '../canonical/types.ts';
 
@@ -9,5 +10,5 @@ export function chatFinishReason(status: FinishStatus, reason: IncompleteReason 
 
 /** Chat completion ids look like OpenAI's: `chatcmpl-` and random characters. */
 export function chatCompletionId(): string {
-  return `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
+  return `chatcmpl-${randomHex(32)}`;
 }
