@@ -2,7 +2,7 @@ import { isPull, pullOf, streamOf, type Pull, type Source } from '../streaming/p
 import { Cancellation } from '../core/cancellation.ts';
 import { CancellableCall } from '../providers/cancellable-call.ts';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { streamEvents, type CanonicalEvent, type CanonicalRequest, type InputTokenCount, type Provider, type ProviderCall, type ProviderResult } from '../providers/provider.ts';
+import { abortSourceOf, streamEvents, type CanonicalEvent, type CanonicalRequest, type InputTokenCount, type Provider, type ProviderCall, type ProviderResult } from '../providers/provider.ts';
 import type { Usage } from '../canonical/types.ts';
 import type { OperationSeries, ProviderSeries } from './provider-series.ts';
 import { meterStream, type StreamStats } from './stream-meter.ts';
@@ -57,7 +57,7 @@ export class InstrumentedProvider implements Provider {
     try {
       count = await this.delegate.countInputTokens!(request, span ? this.propagate(call, span) : call);
     } catch (error) {
-      throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
+      throw failedCall(op, span, start, call, error);
     }
     if (op) {
       op.success.inc();
@@ -104,7 +104,7 @@ export class InstrumentedProvider implements Provider {
         return result;
       },
       (error: unknown) => {
-        throw failedCall(op, undefined, start, call.cancellation ?? call.signal, error);
+        throw failedCall(op, undefined, start, call, error);
       },
     );
   }
@@ -115,7 +115,7 @@ export class InstrumentedProvider implements Provider {
     try {
       result = await this.delegate.generate(request, span ? this.propagate(call, span) : call);
     } catch (error) {
-      throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
+      throw failedCall(op, span, start, call, error);
     }
     if (op) {
       op.success.inc();
@@ -151,10 +151,10 @@ export class InstrumentedProvider implements Provider {
     try {
       source = await streamEvents(this.delegate, request, span ? this.propagate(call, span) : call);
     } catch (error) {
-      throw failedCall(op, span, start, call.cancellation ?? call.signal, error);
+      throw failedCall(op, span, start, call, error);
     }
     if (!op && !span) return source;
-    return meterStream(source, call.cancellation ?? call.signal, (stats) => {
+    return meterStream(source, abortSourceOf(call), (stats) => {
       if (op) this.settleMetrics(op, start, stats);
       if (span) settleSpan(span, start, stats, request.model);
     });
@@ -216,7 +216,8 @@ export class InstrumentedProvider implements Provider {
  * A call that failed before it produced a result (cancelled if the client had
  * gone, else an error): records it and returns the error to rethrow.
  */
-function failedCall(op: OperationSeries | undefined, span: Span | undefined, start: number, signal: { readonly aborted: boolean }, error: unknown): unknown {
+function failedCall(op: OperationSeries | undefined, span: Span | undefined, start: number, call: ProviderCall, error: unknown): unknown {
+  const signal = abortSourceOf(call);
   if (op) {
     (signal.aborted ? op.cancelled : op.error).inc();
     op.duration.observe((performance.now() - start) / 1000);

@@ -61,6 +61,11 @@ export interface Provider {
   countInputTokens?(request: CanonicalRequest, call: ProviderCall): Promise<InputTokenCount>;
 }
 
+/** The call's cancellation for code that only listens or asks whether it aborted: no AbortSignal is made for it. */
+export function abortSourceOf(call: ProviderCall): AbortSource {
+  return call.cancellation ?? call.signal;
+}
+
 /** A provider's stream as its stages read it: its pull source when it offers one, else its ReadableStream. */
 export function streamEvents(provider: Provider, request: CanonicalRequest, call: ProviderCall): Promise<Source<CanonicalEvent>> {
   return provider.streamPull ? provider.streamPull(request, call) : provider.stream(request, call);

@@ -1,5 +1,5 @@
 import { pullOf, streamOf, type Pull } from '../streaming/pull.ts';
-import { streamEvents } from '../providers/provider.ts';
+import { abortSourceOf, streamEvents } from '../providers/provider.ts';
 import { CircuitOpenError } from '../errors/circuit-open-error.ts';
 import { abortableSleep } from '../providers/abortable-sleep.ts';
 import type { AnsweringProvider } from '../providers/answering-provider.ts';
@@ -147,7 +147,7 @@ export class ResilientProvider implements AnsweringProvider {
 
   private async run<T>(invoke: Invoke<T>, streaming: boolean, request: CanonicalRequest, call: ProviderCall, deadline: number | undefined): Promise<Answered<T>> {
     // Asked only whether it aborted: the call's cancellation, so that no AbortSignal is made for it.
-    const signal = call.cancellation ?? call.signal;
+    const signal = abortSourceOf(call);
     const observer = this.options.observer;
     const requested = this.options.primary.name;
     let attempts = 0;

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { UpstreamFailure } from '../../errors/upstream-failure.ts';
 import { SseBufferOverflowError } from '../../streaming/sse-decoder.ts';
-import type { ProviderCall } from '../provider.ts';
+import { abortSourceOf, type ProviderCall } from '../provider.ts';
 import { Cancellation, type AbortSource } from '../../core/cancellation.ts';
 import { BodyTooLargeError, readCapped } from './read-capped.ts';
 import { upstreamError } from './upstream-error.ts';
@@ -97,7 +97,7 @@ export class UpstreamExchange {
     private readonly settings: UpstreamSettings,
     call: ProviderCall,
   ) {
-    const signal = (this.client = call.cancellation ?? call.signal);
+    const signal = (this.client = abortSourceOf(call));
     if (signal.aborted) this.cancellation.abort(signal.reason);
     else signal.addEventListener('abort', this, { once: true });
     this.timer = setTimeout(UpstreamExchange.fire, settings.timeoutMs, this);
