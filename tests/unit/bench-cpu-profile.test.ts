@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { breakdown, cutToWindow, placeOf, type CpuProfile } from '../../bench/lib/cpu-profile.ts';
+import { breakdown, cutToWindow, INSPECTOR_REPORTING, placeOf, type CpuProfile } from '../../bench/lib/cpu-profile.ts';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
 
@@ -43,6 +43,24 @@ test('breakdown: each place gets its share of the sampled time (idle excluded) o
   assert.equal(byPlace.get('GC'), 10);
   assert.equal(byPlace.has('(idle)'), false);
   assert.deepEqual(breakdown({ ...sample(), samples: [], timeDeltas: [] }, 50).byPlace, new Map());
+});
+
+test('breakdown: what Deno does to report a fetch to its inspector, and all it calls, is the profiler\'s', () => {
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)'), children: [2, 4] },
+      { id: 2, callFrame: frame('requestWillBeSent', 'ext:deno_node/inspector_network_bridge.js'), children: [3] },
+      { id: 3, callFrame: frame('stringify') },
+      { id: 4, callFrame: frame('stringify') },
+    ],
+    startTime: 0,
+    endTime: 300,
+    samples: [2, 3, 4],
+    timeDeltas: [100, 100, 100],
+  };
+  const { byPlace } = breakdown(profile, 30);
+  assert.equal(byPlace.get(INSPECTOR_REPORTING), 20);
+  assert.equal(byPlace.get('JSON parse and stringify'), 10);
 });
 
 test('cutToWindow keeps the samples between two timestamps, with deltas from the window start', () => {
