@@ -10,7 +10,7 @@
  * as a breakdown; the profiler adds its own cost, so compare columns with
  * each other, not with the bench's figures.
  *
- *   npm run bench:profile -- [--runtime=node|bun|deno] [--workload=json|stream]
+ *   npm run bench:profile -- [--runtime=node|bun|deno] [--workload=json|stream|realistic]
  *                            [--variants=floor,off,tracing-100] [--seconds=10] [--out=DIR]
  *
  * Node and Deno are profiled through their inspector (Profiler.start/stop
@@ -38,13 +38,16 @@ const RUNTIME = option('runtime', 'node');
 const WORKLOAD = option('workload', 'json');
 const SECONDS = Number(option('seconds', '10'));
 const WARMUP = Number(option('warmup', '5'));
-const CONNECTIONS = Number(option('connections', '8'));
+const CONNECTIONS = Number(option('connections', option('workload', 'json') === 'realistic' ? '32' : '8'));
 const VARIANTS = option('variants', 'floor,off').split(',');
 const OUT = option('out', '');
 const ROWS = Number(option('rows', '24'));
 if (!['node', 'bun', 'deno'].includes(RUNTIME)) throw new Error(`--runtime is node, bun or deno, not ${RUNTIME}`);
-if (!['json', 'stream'].includes(WORKLOAD)) throw new Error(`--workload is json or stream, not ${WORKLOAD}`);
-const BODY = JSON.stringify({ model: 'bench-chat', stream: WORKLOAD === 'stream', messages: [{ role: 'user', content: 'How much does the gateway itself cost?' }] });
+if (!['json', 'stream', 'realistic'].includes(WORKLOAD)) throw new Error(`--workload is json, stream or realistic, not ${WORKLOAD}`);
+/** Realistic: the upstream's first byte after 200 ms, then 50 events 10 ms apart, 32 streams at a time (as `npm run bench`). */
+const REALISTIC = WORKLOAD === 'realistic';
+const BODY = JSON.stringify({ model: REALISTIC ? 'bench-realistic-chat' : 'bench-chat', stream: WORKLOAD !== 'json', messages: [{ role: 'user', content: 'How much does the gateway itself cost?' }] });
+const WORKLOAD_NAME = { json: 'instant JSON', stream: 'instant stream(20)', realistic: 'realistic stream(50)' }[WORKLOAD]!;
 
 const children: ChildProcess[] = [];
 function start(cpu: string, cmd: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -212,7 +215,7 @@ async function main(): Promise<void> {
   for (const variant of VARIANTS) variants.push(await startVariant(variant, upstream, otlp, work));
   const measured = await measureAll(variants);
   console.log(
-    `${RUNTIME}, Chat Completions ${WORKLOAD === 'json' ? 'instant JSON' : 'instant stream(20)'}: ${measured.length} processes loaded at once on core 0, ${CONNECTIONS} connections each, ${SECONDS} s profiled after ${WARMUP} s of warm-up; CPU µs per request, the main thread's split by the profile`,
+    `${RUNTIME}, Chat Completions ${WORKLOAD_NAME}: ${measured.length} processes loaded at once on core 0, ${CONNECTIONS} connections each, ${SECONDS} s profiled after ${WARMUP} s of warm-up; CPU µs per request, the main thread's split by the profile`,
   );
   const tables = measured.map((m) => breakdown(m.profile, m.mainUs));
   const names = new Set<string>();
