@@ -19,7 +19,7 @@
  * timestamps. The floor serves Chat Completions only, so every workload
  * goes to `/v1/chat/completions`. `--out=DIR` keeps each .cpuprofile.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import WebSocket from 'ws';
 import { BENCH_API_KEY } from './run.ts';
 import { breakdown, cutToWindow, type CpuProfile } from './lib/cpu-profile.ts';
 import { freePort } from './lib/free-port.ts';
+import { PinnedProcesses, startUpstreamAndSink, waitForAnswer } from './lib/pinned.ts';
 import { cpuSeconds } from './lib/proc.ts';
 import { runWrk } from './lib/wrk.ts';
 
@@ -49,20 +50,8 @@ const REALISTIC = WORKLOAD === 'realistic';
 const BODY = JSON.stringify({ model: REALISTIC ? 'bench-realistic-chat' : 'bench-chat', stream: WORKLOAD !== 'json', messages: [{ role: 'user', content: 'How much does the gateway itself cost?' }] });
 const WORKLOAD_NAME = { json: 'instant JSON', stream: 'instant stream(20)', realistic: 'realistic stream(50)' }[WORKLOAD]!;
 
-const children: ChildProcess[] = [];
-function start(cpu: string, cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn('taskset', ['-c', cpu, cmd, ...args], { cwd: ROOT, env: { ...process.env, PATH: `${BIN}:${process.env.PATH}`, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.status < 500, () => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer`);
-}
+const processes = new PinnedProcesses();
+const children = processes.children;
 
 /** The command of a variant: `floor` or a profile of bench/profiles/. */
 function command(variant: string, inspectPort: number, profileDir: string): [string, string[]] {
@@ -136,9 +125,9 @@ async function startVariant(variant: string, upstream: string, otlp: string, wor
   const profileDir = join(work, variant);
   mkdirSync(profileDir, { recursive: true });
   const [cmd, args] = command(variant, inspectPort, profileDir);
-  const child = start('0', cmd, args, { PORT: String(port), BENCH_UPSTREAM: upstream, BENCH_OTLP: otlp });
+  const child = processes.start('0', cmd, args, { PORT: String(port), BENCH_UPSTREAM: upstream, BENCH_OTLP: otlp });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(variant === 'floor' ? `${url}/` : `${url}/health`);
+  await waitForAnswer(variant === 'floor' ? `${url}/` : `${url}/health`);
   return { variant, child, url, profileDir, ...(RUNTIME === 'deno' ? { session: await inspector(inspectPort) } : {}) };
 }
 
@@ -203,14 +192,7 @@ function now(): number {
 async function main(): Promise<void> {
   if (OUT) mkdirSync(OUT, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'gateway-profile-'));
-  const upstreamPort = await freePort();
-  const otlpPort = await freePort();
-  start('1', 'node', ['--import', 'tsx', 'bench/fake-upstream.ts', String(upstreamPort)], {});
-  start('1', 'node', ['--import', 'tsx', 'bench/otlp-sink.ts', String(otlpPort)], {});
-  const upstream = `http://127.0.0.1:${upstreamPort}`;
-  const otlp = `http://127.0.0.1:${otlpPort}`;
-  await waitFor(`${upstream}/`);
-  await waitFor(`${otlp}/stats`);
+  const { upstream, otlp } = await startUpstreamAndSink(processes);
   const variants: Variant[] = [];
   for (const variant of VARIANTS) variants.push(await startVariant(variant, upstream, otlp, work));
   const measured = await measureAll(variants);

@@ -18,11 +18,11 @@
  * per request by thread name (JS thread, GC helpers, JIT workers, HTTP client
  * thread), over the timed rounds, from /proc/PID/task/TID/schedstat.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './lib/free-port.ts';
+import { PinnedProcesses, startUpstreamAndSink, waitForAnswer } from './lib/pinned.ts';
 import { cpuSeconds } from './lib/proc.ts';
 import { median, pairedRatio, percent } from './lib/stats.ts';
 import { runWrk } from './lib/wrk.ts';
@@ -64,40 +64,21 @@ function threadNanos(pid: number): Map<string, number> {
   return out;
 }
 
-const children: ChildProcess[] = [];
-function start(cpu: string, cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn('taskset', ['-c', cpu, cmd, ...args], { cwd: ROOT, env: { ...process.env, PATH: `${BIN}:${process.env.PATH}`, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.status < 500, () => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer`);
-}
+const processes = new PinnedProcesses();
+const children = processes.children;
 
 async function main(): Promise<void> {
   if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-  const upstreamPort = await freePort();
-  const otlpPort = await freePort();
-  start('1', 'node', ['--import', 'tsx', 'bench/fake-upstream.ts', String(upstreamPort)], {});
-  start('1', 'node', ['--import', 'tsx', 'bench/otlp-sink.ts', String(otlpPort)], {});
-  const upstream = `http://127.0.0.1:${upstreamPort}`;
-  const otlp = `http://127.0.0.1:${otlpPort}`;
-  await waitFor(`${upstream}/`);
-  await waitFor(`${otlp}/stats`);
+  const { upstream, otlp } = await startUpstreamAndSink(processes);
   const gateways: Array<{ name: string; child: ChildProcess; url: string; cpu: number[]; requests: number; threads?: Map<string, number> }> = [];
   for (const [i, variant] of VARIANTS.entries()) {
     const [profile, ...settings] = variant.split('@');
     const env = Object.fromEntries(settings.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
     const port = await freePort();
     const [cmd, args] = command(profile!, `${i}-${variant.replace(/[^A-Za-z0-9.-]+/g, '_')}`);
-    const child = start('0', cmd, args, { ...env, PORT: String(port), BENCH_UPSTREAM: upstream, BENCH_OTLP: otlp });
+    const child = processes.start('0', cmd, args, { ...env, PORT: String(port), BENCH_UPSTREAM: upstream, BENCH_OTLP: otlp });
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(`${url}/health`);
+    await waitForAnswer(`${url}/health`);
     gateways.push({ name: variant, child, url, cpu: [], requests: 0 });
   }
   const load = (g: (typeof gateways)[number], seconds: number) => runWrk({ url: `${g.url}/v1/responses`, body: BODY, cpu: '1', connections: CONNECTIONS, seconds });
