@@ -1,23 +1,24 @@
 /**
- * Where the CPU of a request goes: the gateway under one or more profiles,
- * and the floor proxy, each in turn pinned to core 0 and loaded alone (fake
- * upstream, OTLP sink and wrk on core 1), with the runtime's sampling
- * profiler running over the measured window only (not start-up, not the
- * warm-up). Prints µs per request by where the time was spent (the runtime's
- * HTTP server and client, syscalls, GC, JSON, each gateway folder and each
- * package), one column per variant, beside the process's CPU per request
- * over all its threads. What `npm run bench` reports as ratios, this shows
- * as a breakdown; the profiler adds its own cost, so compare columns with
- * each other, not with the bench's figures.
+ * Where the CPU of a request goes: the floor proxy and the gateway under one
+ * or more profiles, all pinned to core 0 and loaded at once (fake upstream,
+ * OTLP sink and wrk on core 1), as `npm run bench` loads them, with the
+ * runtime's sampling profiler over the measured window only (not start-up,
+ * not the warm-up). Prints each process's CPU per request over all its
+ * threads and on its main thread, and the main thread's split by where the
+ * profile saw the time spent (the runtime's HTTP server and client,
+ * syscalls, GC, JSON, each gateway folder and each package), one column per
+ * variant. What `npm run bench` reports as ratios, this shows as a
+ * breakdown; the profiler adds its own cost, so compare columns with each
+ * other, not with the bench's figures.
  *
  *   npm run bench:profile -- [--runtime=node|bun|deno] [--workload=json|stream|realistic]
  *                            [--variants=floor,off,tracing-100] [--seconds=10] [--out=DIR]
  *
- * Node and Deno are profiled through their inspector (Profiler.start/stop
- * over the DevTools protocol, so the profile covers exactly the window);
- * Bun with `--cpu-prof`, whose samples are cut to the window by their
- * timestamps. The floor serves Chat Completions only, so every workload
- * goes to `/v1/chat/completions`. `--out=DIR` keeps each .cpuprofile.
+ * Node and Bun run with `--cpu-prof`, written when the process exits and cut
+ * to the window by the samples' timestamps; Deno, which has no such flag, is
+ * profiled through its inspector (Profiler.start and stop over the DevTools
+ * protocol). The floor serves Chat Completions only, so every workload goes
+ * to `/v1/chat/completions`. `--out=DIR` keeps each profile (windowed).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -153,7 +154,6 @@ async function measureAll(variants: Variant[]): Promise<Measured[]> {
   const results = await Promise.all(variants.map((v) => load(v, SECONDS)));
   const after = variants.map((v) => ({ process: cpuSeconds(v.child.pid!), main: mainThreadSeconds(v.child.pid!) }));
   const to = now();
-  const clock = { from, to };
   const measured: Measured[] = [];
   for (const [i, v] of variants.entries()) {
     const result = results[i]!;
@@ -171,8 +171,8 @@ async function measureAll(variants: Variant[]): Promise<Measured[]> {
         setTimeout(() => v.child.kill('SIGKILL'), 15_000).unref();
       });
       const file = readdirSync(v.profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (!file) throw new Error(`${v.variant}: bun wrote no profile`);
-      profile = cutToWindow(JSON.parse(readFileSync(join(v.profileDir, file), 'utf8')) as CpuProfile, clock.from, clock.to);
+      if (!file) throw new Error(`${v.variant}: ${RUNTIME} wrote no profile`);
+      profile = cutToWindow(JSON.parse(readFileSync(join(v.profileDir, file), 'utf8')) as CpuProfile, from, to);
     }
     if (OUT) writeFileSync(join(OUT, `${RUNTIME}-${WORKLOAD}-${v.variant}.cpuprofile`), JSON.stringify(profile));
     const perRequest = (seconds: number) => (seconds / result.requests) * 1e6;
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   const width = Math.max(34, ...shown.map((r) => r.length));
   console.log(`${'where'.padEnd(width)}${measured.map((m) => m.variant.padStart(16)).join('')}`);
   console.log(`${'process, all threads'.padEnd(width)}${measured.map((m) => cell(m.processUs).padStart(16)).join('')}`);
-  console.log(`${'  other threads (GC helpers, JIT, I/O)'.padEnd(width)}${measured.map((m) => cell(m.processUs - m.mainUs).padStart(16)).join('')}`);
+  console.log(`${'  other threads (GC, JIT, I/O, profiler)'.padEnd(width)}${measured.map((m) => cell(m.processUs - m.mainUs).padStart(16)).join('')}`);
   console.log(`${'  main thread'.padEnd(width)}${measured.map((m) => cell(m.mainUs).padStart(16)).join('')}`);
   for (const row of shown) console.log(`    ${row.padEnd(width - 4)}${tables.map((t) => cell(t.byPlace.get(row) ?? 0).padStart(16)).join('')}`);
   const rest = rows.slice(ROWS);
