@@ -55,15 +55,14 @@ const processes = new PinnedProcesses();
 const children = processes.children;
 
 /** The command of a variant: `floor` or a profile of bench/profiles/. */
-function command(variant: string, inspectPort: number, profileDir: string): [string, string[]] {
+function command(variant: string, inspectPort: number | undefined, profileDir: string): [string, string[]] {
   const script =
     variant === 'floor'
       ? { node: 'bench/floors/node.ts', bun: 'bench/floors/bun.ts', deno: 'bench/floors/deno.ts' }[RUNTIME]!
       : { node: 'src/adapters/node.ts', bun: 'src/adapters/bun.ts', deno: 'src/adapters/deno-run.ts' }[RUNTIME]!;
   const config = variant === 'floor' ? [] : ['-config', join('bench', 'profiles', `${variant}.yaml`)];
-  const inspect = `--inspect=127.0.0.1:${inspectPort}`;
   if (RUNTIME === 'node') return ['node', ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', script, ...config]];
-  if (RUNTIME === 'deno') return [join(BIN, 'deno'), ['run', '-A', inspect, script, ...config]];
+  if (RUNTIME === 'deno') return [join(BIN, 'deno'), ['run', '-A', `--inspect=127.0.0.1:${inspectPort}`, script, ...config]];
   return [join(BIN, 'bun'), ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, script, ...config]];
 }
 
@@ -122,14 +121,15 @@ function mainThreadSeconds(pid: number): number {
 
 async function startVariant(variant: string, upstream: string, otlp: string, work: string): Promise<Variant> {
   const port = await freePort();
-  const inspectPort = await freePort();
+  // Deno is profiled through its inspector; Node and Bun with --cpu-prof.
+  const inspectPort = RUNTIME === 'deno' ? await freePort() : undefined;
   const profileDir = join(work, variant);
   mkdirSync(profileDir, { recursive: true });
   const [cmd, args] = command(variant, inspectPort, profileDir);
   const child = processes.start('0', cmd, args, { PORT: String(port), BENCH_UPSTREAM: upstream, BENCH_OTLP: otlp });
   const url = `http://127.0.0.1:${port}`;
   await waitForAnswer(variant === 'floor' ? `${url}/` : `${url}/health`);
-  return { variant, child, url, profileDir, ...(RUNTIME === 'deno' ? { session: await inspector(inspectPort) } : {}) };
+  return { variant, child, url, profileDir, ...(inspectPort === undefined ? {} : { session: await inspector(inspectPort) }) };
 }
 
 const load = (v: Variant, seconds: number) =>

@@ -15,7 +15,7 @@ export interface CpuProfile {
 export const INSPECTOR_REPORTING = 'profiling: Deno inspector network reporting';
 
 /** Native functions whose time is the kernel's: the profiler sees the thread inside the syscall. */
-const SYSCALLS = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'read', 'readStart', 'close', 'shutdown', 'connect', 'fetch']);
+const SYSCALLS = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'read', 'readStart', 'close', 'shutdown', 'connect']);
 const JSON_NATIVES = new Set(['parse', 'stringify']);
 
 /**
@@ -31,7 +31,8 @@ export function placeOf(functionName: string, url: string): string | undefined {
   if (functionName === '(program)') return 'runtime (program, unattributed)';
   if (functionName === '(root)') return undefined;
   if (!url) {
-    if (SYSCALLS.has(functionName)) return functionName === 'fetch' ? 'native fetch (Bun: the whole client)' : 'syscalls (socket writes and reads)';
+    if (functionName === 'fetch') return 'native fetch (Bun: the whole client)';
+    if (SYSCALLS.has(functionName)) return 'syscalls (socket writes and reads)';
     if (JSON_NATIVES.has(functionName)) return 'JSON parse and stringify';
     return 'native (other)';
   }

@@ -27,6 +27,7 @@ test('places: the gateway by folder, packages by name, natives by kind, idle and
   assert.equal(placeOf('createGateway', 'file:///app/src/gateway.ts'), 'gateway: gateway');
   assert.equal(placeOf('x', 'file:///app/node_modules/@opentelemetry/sdk-trace/build/esm/Span.js'), '@opentelemetry/sdk-trace');
   assert.equal(placeOf('writev', ''), 'syscalls (socket writes and reads)');
+  assert.equal(placeOf('fetch', ''), 'native fetch (Bun: the whole client)');
   assert.equal(placeOf('parse', ''), 'JSON parse and stringify');
   assert.equal(placeOf('socketOnData', 'node:_http_client'), 'node:http, net and streams');
   assert.equal(placeOf('(garbage collector)', ''), 'GC');
